@@ -1,0 +1,70 @@
+#pragma once
+// The one place that chooses a kernel for each heavy op. float64 always runs the reference kernel
+// (gradcheck's oracle); float32 runs the fastest kernel available for the problem. Today that is the
+// reference kernel everywhere except matmul, which uses Eigen; fast xsimd/OpenMP paths plug in here.
+#include <cstdint>
+#include <type_traits>
+
+#include "engine/kernels/geometry.hpp"
+#include "engine/kernels/matmul_eigen.hpp"
+#include "engine/kernels/reference/conv.hpp"
+#include "engine/kernels/reference/matmul.hpp"
+#include "engine/kernels/reference/normalization.hpp"
+#include "engine/kernels/reference/pool.hpp"
+#include "engine/kernels/reference/resize.hpp"
+#include "engine/kernels/reference/softmax.hpp"
+
+namespace attrax::kernels {
+
+template <class T>
+void matmul(std::int64_t M, std::int64_t K, std::int64_t N, const T* a, const T* b, T* c) {
+  if constexpr (std::is_same_v<T, float>) matmul_eigen(M, K, N, a, b, c);
+  else reference::matmul(M, K, N, a, b, c);
+}
+
+template <class T>
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, T* y) {
+  reference::conv2d_forward(g, x, w, y);
+}
+
+template <class T>
+void conv2d_input_grad(const ConvGeometry& g, const T* dy, const T* w, T* dx) {
+  reference::conv2d_input_grad(g, dy, w, dx);
+}
+
+template <class T>
+void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* dy, T* dw) {
+  reference::conv2d_weight_grad(g, x, dy, dw);
+}
+
+template <class T>
+void max_pool2d_forward(const PoolGeometry& g, const T* x, T* y, std::int64_t* argmax) {
+  reference::max_pool2d_forward(g, x, y, argmax);
+}
+
+template <class T>
+void upsample_bilinear(const ResizeGeometry& g, const T* x, T* y) {
+  reference::upsample_bilinear(g, x, y);
+}
+
+template <class T>
+void upsample_bilinear_adjoint(const ResizeGeometry& g, const T* dy, T* dx) {
+  reference::upsample_bilinear_adjoint(g, dy, dx);
+}
+
+template <class T>
+void batch_norm_statistics(const AxisGeometry& g, const T* x, T* mean, T* var) {
+  reference::batch_norm_statistics(g, x, mean, var);
+}
+
+template <class T>
+void batch_norm_apply(const AxisGeometry& g, const T* x, const T* scale, const T* shift, T* y) {
+  reference::batch_norm_apply(g, x, scale, shift, y);
+}
+
+template <class T>
+void softmax(const AxisGeometry& g, const T* x, T* y, bool log) {
+  reference::softmax(g, x, y, log);
+}
+
+}  // namespace attrax::kernels

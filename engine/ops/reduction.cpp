@@ -1,0 +1,158 @@
+#include "engine/ops/reduction.hpp"
+
+#include <algorithm>
+
+#include "engine/autograd.hpp"
+#include "engine/kernels/reference/reduction.hpp"
+#include "engine/ops/elementwise.hpp"
+#include "engine/ops/helpers.hpp"
+
+namespace attrax {
+
+namespace {
+
+// The reduced axes of x, normalised, sorted and unique; empty `axes` is an error (use the all-axes form).
+std::vector<int> reduced_axes(const char* op, const Tensor& x, const std::vector<int>& axes) {
+  if (axes.empty()) {
+    throw IndexError(std::string(op) + ": no axes given; call " + op + "(x) to reduce every axis");
+  }
+  std::vector<int> out;
+  for (int a : axes) out.push_back(normalize_axis(a, x.rank(), op));
+  std::sort(out.begin(), out.end());
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    throw IndexError(std::string(op) + ": an axis is repeated in the reduction of " + x.shape().str());
+  }
+  return out;
+}
+
+// x's shape with `axes` set to 1.
+Shape kept_shape(const Shape& shape, const std::vector<int>& axes) {
+  Shape kept = shape;
+  for (int a : axes) kept[a] = 1;
+  return kept;
+}
+
+// x's shape with `axes` removed.
+Shape squeezed_shape(const Shape& shape, const std::vector<int>& axes) {
+  std::vector<std::int64_t> dims;
+  for (int i = 0; i < shape.rank(); ++i)
+    if (!std::binary_search(axes.begin(), axes.end(), i)) dims.push_back(shape[i]);
+  return Shape(dims);
+}
+
+std::vector<int> all_axes(const Tensor& x) {
+  std::vector<int> axes(x.rank());
+  for (int i = 0; i < x.rank(); ++i) axes[i] = i;
+  return axes;
+}
+
+// Reduces x onto kept, then drops the axes unless keepdim.
+template <class Kernel>
+Tensor reduce(const char* op, const Tensor& x, const std::vector<int>& axes, bool keepdim, Kernel kernel) {
+  const Shape kept = kept_shape(x.shape(), axes);
+  Tensor y = Tensor::empty(keepdim ? kept : squeezed_shape(x.shape(), axes), x.dtype());
+  visit_floating(x.dtype(), op, [&]<class T>() { kernel(x.shape(), x.data<T>(), kept, y.data<T>()); });
+  return y;
+}
+
+}  // namespace
+
+// y = Σ_axes x:  dx = broadcast(g)
+Tensor sum(const Tensor& x, const std::vector<int>& axes_in, bool keepdim) {
+  detail::check_floating("sum", x);
+  const std::vector<int> axes = reduced_axes("sum", x, axes_in);
+  Tensor y = reduce("sum", x, axes, keepdim, []<class T>(const Shape& s, const T* p, const Shape& k, T* o) {
+    kernels::reference::reduce_sum(s, p, k, o);
+  });
+  const Shape kept = kept_shape(x.shape(), axes), shape = x.shape();
+  return record("sum", y, {x}, [kept, shape](const Tensor& g, const BackwardContext&) -> Grads {
+    return {broadcast_to(g.reshape(kept.vec()), shape)};
+  });
+}
+
+Tensor sum(const Tensor& x) {
+  detail::check_floating("sum", x);
+  if (x.rank() == 0) return x.reshape({});
+  return sum(x, all_axes(x), false);
+}
+
+// y = Σ_axes x / count
+Tensor mean(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
+  Tensor total = sum(x, axes, keepdim);
+  const double count = double(x.numel()) / double(std::max<std::int64_t>(total.numel(), 1));
+  if (x.numel() == 0) throw ShapeError("mean: cannot average an empty tensor of shape " + x.shape().str());
+  return total / count;
+}
+
+Tensor mean(const Tensor& x) {
+  detail::check_floating("mean", x);
+  if (x.numel() == 0) throw ShapeError("mean: cannot average an empty tensor of shape " + x.shape().str());
+  return sum(x) / double(x.numel());
+}
+
+// y = max_axes x:  dx = broadcast(g) [x = y] / #ties
+Tensor max(const Tensor& x, const std::vector<int>& axes_in, bool keepdim) {
+  detail::check_floating("max", x);
+  if (x.numel() == 0) throw ShapeError("max: cannot take the maximum of an empty tensor of shape " + x.shape().str());
+  const std::vector<int> axes = reduced_axes("max", x, axes_in);
+  Tensor y = reduce("max", x, axes, keepdim, []<class T>(const Shape& s, const T* p, const Shape& k, T* o) {
+    kernels::reference::reduce_max(s, p, k, o);
+  });
+  const Shape kept = kept_shape(x.shape(), axes);
+  return record("max", y, {x}, [x, axes, kept](const Tensor& g, const BackwardContext& ctx) -> Grads {
+    const Tensor ties = eq(x, ctx.output().detach().reshape(kept.vec()));
+    const Tensor count = sum(ties, axes, true);
+    return {g.reshape(kept.vec()) * ties / count};
+  }, RecordOptions::saving_output());
+}
+
+Tensor max(const Tensor& x) {
+  detail::check_floating("max", x);
+  if (x.rank() == 0) return x.reshape({});
+  return max(x, all_axes(x), false);
+}
+
+// logsumexp(x) = m + log Σ exp(x - m), m = max(x) held constant (its gradient cancels exactly)
+Tensor logsumexp(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
+  const Tensor m = max(x, axes, true).detach();
+  const Tensor y = log(sum(exp(x - m), axes, true)) + m;
+  return keepdim ? y : y.reshape(squeezed_shape(x.shape(), reduced_axes("logsumexp", x, axes)).vec());
+}
+
+// y = x summed over the axes where `shape` is 1 or missing:  dx = broadcast(g)
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  const int lead = x.rank() - shape.rank();
+  bool compatible = lead >= 0;
+  std::vector<int> axes;
+  for (int i = 0; compatible && i < x.rank(); ++i) {
+    const std::int64_t target = i < lead ? 1 : shape[i - lead];
+    if (i < lead || (target == 1 && x.shape()[i] != 1)) axes.push_back(i);
+    else if (target != x.shape()[i]) compatible = false;
+  }
+  if (!compatible) {
+    throw ShapeError("sum_to: cannot reduce " + x.shape().str() + " to " + shape.str() +
+                     " (the target must be a broadcastable source of the input)");
+  }
+  const Tensor reduced = axes.empty() ? x : sum(x, axes, true);
+  return reduced.reshape(shape.vec());
+}
+
+// y = x repeated to `shape`:  dx = sum_to(g, x.shape)
+Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  detail::check_floating("broadcast_to", x);
+  if (x.shape() == shape) return x;
+  if (!(detail::broadcast_shapes("broadcast_to", x.shape(), shape) == shape)) {
+    throw ShapeError("broadcast_to: cannot broadcast " + x.shape().str() + " to " + shape.str());
+  }
+  Tensor y = Tensor::empty(shape, x.dtype());
+  visit_floating(x.dtype(), "broadcast_to", [&]<class T>() {
+    kernels::reference::broadcast_copy(x.shape(), x.data<T>(), shape, y.data<T>());
+  });
+  const Shape source = x.shape();
+  return record("broadcast_to", y, {x}, [source](const Tensor& g, const BackwardContext&) -> Grads {
+    return {sum_to(g, source)};
+  });
+}
+
+}  // namespace attrax

@@ -1,0 +1,27 @@
+#pragma once
+// Storage: one 64-byte aligned buffer shared by a tensor and its reshaped views.
+#include <cstddef>
+#include <memory>
+
+namespace attrax {
+
+class Storage {
+ public:
+  static constexpr std::size_t kAlignment = 64;
+
+  // Zero-initialised buffer of `bytes` bytes (at least one cache line, so empty tensors are valid).
+  explicit Storage(std::size_t bytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  void* data_;
+  std::size_t bytes_;
+};
+
+}  // namespace attrax
