@@ -312,11 +312,12 @@ void print_values(std::ostream& os, const std::vector<double>& v, const Shape& s
   constexpr std::int64_t kEdge = 3;  // elements shown at each end of a long axis
   os << '[';
   for (std::int64_t i = 0; i < n; ++i) {
+    const std::string separator = axis + 1 < shape.rank() ? ",\n " + std::string(axis, ' ') : ", ";
     if (n > 2 * kEdge && i == kEdge) {
-      os << "..., ";
+      os << separator << "...";
       i = n - kEdge;
     }
-    if (i) os << (axis + 1 < shape.rank() ? ",\n " + std::string(axis, ' ') : ", ");
+    if (i) os << separator;
     if (axis + 1 == shape.rank()) os << v[offset + i];
     else print_values(os, v, shape, axis + 1, offset + i * inner, inner);
   }
