@@ -21,7 +21,7 @@ test: build
 	ctest --test-dir $(BUILD_DIR) -j $(JOBS) --output-on-failure
 
 sanitize: deps
-	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DATTRAX_SANITIZE=ON -DATTRAX_NATIVE=OFF
+	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTRAX_SANITIZE=ON -DATTRAX_NATIVE=OFF
 	cmake --build build-sanitize -j $(JOBS) --target engine_tests
 	ctest --test-dir build-sanitize -j $(JOBS) --output-on-failure -L engine
 
