@@ -43,6 +43,16 @@ void max_pool2d_forward(const PoolGeometry& g, const T* x, T* y, std::int64_t* a
 }
 
 template <class T>
+void avg_pool2d_forward(const PoolGeometry& g, const T* x, T* y) {
+  reference::avg_pool2d_forward(g, x, y);
+}
+
+template <class T>
+void avg_pool2d_adjoint(const PoolGeometry& g, const T* dy, T* dx) {
+  reference::avg_pool2d_adjoint(g, dy, dx);
+}
+
+template <class T>
 void upsample_bilinear(const ResizeGeometry& g, const T* x, T* y) {
   reference::upsample_bilinear(g, x, y);
 }

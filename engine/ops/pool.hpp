@@ -20,4 +20,9 @@ Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& options);
 // x: [N,C,H,W] -> [N,C]
 Tensor global_avg_pool2d(const Tensor& x);
 
+// The adjoint of avg_pool2d (its VJP, and avg_pool2d is its VJP):
+// dy: [N,C,P,Q] -> [N,C,in_h,in_w], each dy[p,q] / (kh kw) spread over its window.
+Tensor avg_pool2d_adjoint(const Tensor& dy, const Pool2dOptions& options, std::int64_t in_h,
+                          std::int64_t in_w);
+
 }  // namespace attrax
