@@ -6,20 +6,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "support/gradcheck.hpp"
+#include "support/checks.hpp"
 
 using namespace attrax;
-using attrax::testing::gradcheck;
-using attrax::testing::gradgradcheck;
-using Inputs = std::vector<Tensor>;
+using namespace attrax::testing;
 using Pair = std::array<std::int64_t, 2>;
 
 namespace {
-
-Tensor randn(const Shape& shape, std::uint64_t stream) {
-  Generator gen(42, stream);
-  return Tensor::randn(shape, gen, DType::Float64);
-}
 
 Conv2dOptions options(Pair stride, Pair padding, Pair dilation, std::int64_t groups) {
   Conv2dOptions o;
@@ -62,15 +55,6 @@ double relative_error(const Tensor& actual, const Tensor& expected) {
   return diff / scale;
 }
 
-void check_both_orders(const attrax::testing::TensorFunction& f, const Inputs& inputs) {
-  const auto first = gradcheck(f, inputs);
-  CHECK_MESSAGE(first.ok, "first order:\n" << first.report);
-  CHECK(first.checked > 0);
-  const auto second = gradgradcheck(f, inputs);
-  CHECK_MESSAGE(second.ok, "second order:\n" << second.report);
-  CHECK(second.checked > 0);
-}
-
 // <conv2d(x, w), y> = <x, conv_transpose2d(y, w)> = <w, conv2d_weight(x, y)> for random
 // x: [N,4,7,5], w: [K,4/groups,R,S], y: [N,K,P,Q], with the output_padding that restores 7 x 5.
 void check_adjoints(std::int64_t N, std::int64_t K, Pair kernel, const Conv2dOptions& o,
@@ -81,8 +65,8 @@ void check_adjoints(std::int64_t N, std::int64_t K, Pair kernel, const Conv2dOpt
   const auto [ph, pw] = o.padding;
   const auto [dh, dw] = o.dilation;
   const std::int64_t P = torch_conv_extent(H, R, sh, ph, dh), Q = torch_conv_extent(W, S, sw, pw, dw);
-  const Tensor x = randn({N, C, H, W}, stream), w = randn({K, C / o.groups, R, S}, stream + 1);
-  const Tensor y = randn({N, K, P, Q}, stream + 2);
+  const Tensor x = random_normal({N, C, H, W}, stream), w = random_normal({K, C / o.groups, R, S}, stream + 1);
+  const Tensor y = random_normal({N, K, P, Q}, stream + 2);
   const Pair out_pad{restoring_padding(H, P, R, sh, ph, dh), restoring_padding(W, Q, S, sw, pw, dw)};
 
   const Tensor forward = conv2d(x, w, Tensor(), o);
@@ -152,7 +136,7 @@ TEST_CASE("conv2d matches a hand-computed example with different options per axi
 }
 
 TEST_CASE("conv2d with a 1x1 kernel is a matmul over channels") {
-  const Tensor x = randn({2, 3, 4, 5}, 1), w = randn({6, 3, 1, 1}, 2), b = randn({6}, 3);
+  const Tensor x = random_normal({2, 3, 4, 5}, 1), w = random_normal({6, 3, 1, 1}, 2), b = random_normal({6}, 3);
   // y[n,k,h,w] = Σ_c w[k,c] x[n,c,h,w] + b[k]
   const Tensor expected = sum(x.reshape({2, 1, 3, 4, 5}) * w.reshape({1, 6, 3, 1, 1}), {2}) +
                           b.reshape({1, 6, 1, 1});
@@ -160,16 +144,16 @@ TEST_CASE("conv2d with a 1x1 kernel is a matmul over channels") {
 }
 
 TEST_CASE("conv2d groups equal a dense conv with a block-diagonal weight") {
-  const Tensor x = randn({2, 4, 5, 6}, 4);
+  const Tensor x = random_normal({2, 4, 5, 6}, 4);
   SUBCASE("two groups") {
-    const Tensor w = randn({6, 2, 3, 2}, 5);
+    const Tensor w = random_normal({6, 2, 3, 2}, 5);
     const Conv2dOptions o = options({1, 2}, {1, 0}, {1, 1}, 2);
     Conv2dOptions dense = o;
     dense.groups = 1;
     check_close(conv2d(x, w, Tensor(), o), conv2d(x, block_diagonal(w, 4, 2), Tensor(), dense));
   }
   SUBCASE("depthwise: groups == C == K") {
-    const Tensor w = randn({4, 1, 3, 3}, 6);
+    const Tensor w = random_normal({4, 1, 3, 3}, 6);
     const Conv2dOptions o = options({1, 1}, {1, 1}, {2, 1}, 4);
     Conv2dOptions dense = o;
     dense.groups = 1;
@@ -263,10 +247,10 @@ TEST_CASE("conv_transpose2d with output_padding past the stride is the adjoint o
   // stride 1, dilation 2, output_padding 1: conv2d of the output has one row more than the input,
   // and the adjoint reads only the first P rows.
   const Conv2dOptions o = options({1, 1}, {0, 0}, {2, 2}, 1);
-  const Tensor x = randn({1, 2, 3, 3}, 200), w = randn({2, 3, 2, 2}, 201);
+  const Tensor x = random_normal({1, 2, 3, 3}, 200), w = random_normal({2, 3, 2, 2}, 201);
   const Tensor xt = conv_transpose2d(x, w, Tensor(), o, {1, 0});
   REQUIRE(xt.shape() == Shape{1, 3, 6, 5});
-  const Tensor g = randn({1, 3, 6, 5}, 202);
+  const Tensor g = random_normal({1, 3, 6, 5}, 202);
   const Tensor full = conv2d(g, w, Tensor(), o);
   REQUIRE(full.shape() == Shape{1, 2, 4, 3});
   double cropped = 0;
@@ -274,66 +258,66 @@ TEST_CASE("conv_transpose2d with output_padding past the stride is the adjoint o
     for (std::int64_t p = 0; p < 3; ++p)
       for (std::int64_t q = 0; q < 3; ++q) cropped += x.at({0, k, p, q}) * full.at({0, k, p, q});
   CHECK(dot(xt, g) == doctest::Approx(cropped).epsilon(1e-12));
-  check_both_orders(transposed(o, {1, 0}), {x, w, randn({3}, 203)});
+  check_gradients(transposed(o, {1, 0}), {x, w, random_normal({3}, 203)});
 }
 
 TEST_CASE("conv2d gradients of first and second order in x, w and bias") {
   SUBCASE("groups 1") {
     const Conv2dOptions o;
-    check_both_orders([o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); },
-                      {randn({2, 4, 5, 6}, 10), randn({3, 4, 3, 3}, 11), randn({3}, 12)});
+    check_gradients([o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); },
+                      {random_normal({2, 4, 5, 6}, 10), random_normal({3, 4, 3, 3}, 11), random_normal({3}, 12)});
   }
   SUBCASE("groups 1, stride 2, padding 1, dilation 2") {
     const Conv2dOptions o = options({2, 2}, {1, 1}, {2, 2}, 1);
-    check_both_orders([o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); },
-                      {randn({2, 4, 5, 6}, 13), randn({3, 4, 3, 3}, 14), randn({3}, 15)});
+    check_gradients([o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); },
+                      {random_normal({2, 4, 5, 6}, 13), random_normal({3, 4, 3, 3}, 14), random_normal({3}, 15)});
   }
   SUBCASE("groups 2, mixed per-axis options") {
     const Conv2dOptions o = options({2, 1}, {1, 0}, {1, 2}, 2);
-    check_both_orders([o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); },
-                      {randn({2, 4, 5, 6}, 16), randn({4, 2, 3, 2}, 17), randn({4}, 18)});
+    check_gradients([o](const Inputs& in) { return conv2d(in[0], in[1], in[2], o); },
+                      {random_normal({2, 4, 5, 6}, 16), random_normal({4, 2, 3, 2}, 17), random_normal({4}, 18)});
   }
 }
 
 TEST_CASE("conv_transpose2d gradients of first and second order with stride 2 and output_padding 1") {
   SUBCASE("groups 1") {
     const Conv2dOptions o = options({2, 2}, {1, 1}, {1, 1}, 1);
-    check_both_orders(transposed(o, {1, 1}),
-                      {randn({2, 3, 3, 4}, 20), randn({3, 2, 3, 3}, 21), randn({2}, 22)});
+    check_gradients(transposed(o, {1, 1}),
+                      {random_normal({2, 3, 3, 4}, 20), random_normal({3, 2, 3, 3}, 21), random_normal({2}, 22)});
   }
   SUBCASE("groups 2") {
     const Conv2dOptions o = options({2, 2}, {0, 1}, {1, 1}, 2);
-    check_both_orders(transposed(o, {1, 1}),
-                      {randn({2, 4, 3, 3}, 23), randn({4, 1, 2, 3}, 24), randn({2}, 25)});
+    check_gradients(transposed(o, {1, 1}),
+                      {random_normal({2, 4, 3, 3}, 23), random_normal({4, 1, 2, 3}, 24), random_normal({2}, 25)});
   }
 }
 
 TEST_CASE("conv2d_weight gradients of first and second order in x and dy") {
   SUBCASE("groups 1") {
     const Conv2dOptions o;
-    check_both_orders([o](const Inputs& in) { return conv2d_weight(in[0], in[1], {3, 3}, o); },
-                      {randn({2, 4, 5, 6}, 30), randn({2, 3, 3, 4}, 31)});
+    check_gradients([o](const Inputs& in) { return conv2d_weight(in[0], in[1], {3, 3}, o); },
+                      {random_normal({2, 4, 5, 6}, 30), random_normal({2, 3, 3, 4}, 31)});
   }
   SUBCASE("groups 2, stride 2, padding 1") {
     // P = (5 + 2 - 3) / 2 + 1 = 3, Q = (6 + 2 - 2) / 2 + 1 = 4
     const Conv2dOptions o = options({2, 2}, {1, 1}, {1, 1}, 2);
-    check_both_orders([o](const Inputs& in) { return conv2d_weight(in[0], in[1], {3, 2}, o); },
-                      {randn({2, 4, 5, 6}, 32), randn({2, 4, 3, 4}, 33)});
+    check_gradients([o](const Inputs& in) { return conv2d_weight(in[0], in[1], {3, 2}, o); },
+                      {random_normal({2, 4, 5, 6}, 32), random_normal({2, 4, 3, 4}, 33)});
   }
 }
 
 TEST_CASE("conv float32 results equal float64 results") {
   const Conv2dOptions o = options({2, 1}, {1, 2}, {1, 2}, 2);
-  const Tensor x32 = randn({2, 4, 9, 8}, 40).to(DType::Float32);
-  const Tensor w32 = randn({6, 2, 3, 3}, 41).to(DType::Float32);
-  const Tensor b32 = randn({6}, 42).to(DType::Float32);
+  const Tensor x32 = random_normal({2, 4, 9, 8}, 40).to(DType::Float32);
+  const Tensor w32 = random_normal({6, 2, 3, 3}, 41).to(DType::Float32);
+  const Tensor b32 = random_normal({6}, 42).to(DType::Float32);
   const Tensor x = x32.to(DType::Float64), w = w32.to(DType::Float64), b = b32.to(DType::Float64);
 
   const Tensor y32 = conv2d(x32, w32, b32, o), y = conv2d(x, w, b, o);
   CHECK(y32.dtype() == DType::Float32);
   CHECK(relative_error(y32, y) < 1e-5);
 
-  const Tensor dy32 = randn(y.shape(), 43).to(DType::Float32), dy = dy32.to(DType::Float64);
+  const Tensor dy32 = random_normal(y.shape(), 43).to(DType::Float32), dy = dy32.to(DType::Float64);
   const Pair out_pad{restoring_padding(9, y.size(2), 3, 2, 1, 1),
                      restoring_padding(8, y.size(3), 3, 1, 2, 2)};
   const Tensor back32 = conv_transpose2d(dy32, w32, Tensor(), o, out_pad);
@@ -343,9 +327,9 @@ TEST_CASE("conv float32 results equal float64 results") {
 }
 
 TEST_CASE("conv2d records a node only when grad mode is on") {
-  Tensor x = randn({1, 2, 4, 4}, 50);
+  Tensor x = random_normal({1, 2, 4, 4}, 50);
   x.requires_grad_();
-  const Tensor w = randn({3, 2, 3, 3}, 51);
+  const Tensor w = random_normal({3, 2, 3, 3}, 51);
   {
     NoGradGuard guard;
     const Tensor y = conv2d(x, w);

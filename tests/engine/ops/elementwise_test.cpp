@@ -3,37 +3,10 @@
 
 #include <cmath>
 
-#include "support/gradcheck.hpp"
+#include "support/checks.hpp"
 
 using namespace attrax;
-using attrax::testing::gradcheck;
-using attrax::testing::gradgradcheck;
-using Inputs = std::vector<Tensor>;
-
-namespace {
-
-Tensor randn(const Shape& shape, std::uint64_t stream) {
-  Generator gen(42, stream);
-  return Tensor::randn(shape, gen, DType::Float64);
-}
-
-// Values in [lo, hi): for ops defined on part of the line (log, sqrt, div).
-Tensor uniform(const Shape& shape, double lo, double hi, std::uint64_t stream) {
-  Generator gen(42, stream);
-  return Tensor::rand(shape, gen, DType::Float64) * (hi - lo) + lo;
-}
-
-void check_both_orders(const attrax::testing::TensorFunction& f, const Inputs& inputs,
-                       attrax::testing::GradcheckOptions options = {}) {
-  const auto first = gradcheck(f, inputs, options);
-  CHECK_MESSAGE(first.ok, "first order:\n" << first.report);
-  CHECK(first.checked > 0);
-  const auto second = gradgradcheck(f, inputs, options);
-  CHECK_MESSAGE(second.ok, "second order:\n" << second.report);
-  CHECK(second.checked > 0);
-}
-
-}  // namespace
+using namespace attrax::testing;
 
 TEST_CASE("binary ops broadcast as NumPy") {
   const Tensor a = Tensor::from_data(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
@@ -59,28 +32,28 @@ TEST_CASE("unary ops compute their functions") {
 }
 
 TEST_CASE("gradients of binary ops with broadcasting") {
-  const Tensor a = randn({2, 3, 4}, 1), b = randn({3, 1}, 2);
-  check_both_orders([](const Inputs& in) { return in[0] + in[1]; }, {a, b});
-  check_both_orders([](const Inputs& in) { return in[0] - in[1]; }, {a, b});
-  check_both_orders([](const Inputs& in) { return in[0] * in[1]; }, {a, b});
-  check_both_orders([](const Inputs& in) { return in[0] / in[1]; }, {a, uniform({3, 1}, 0.5, 2, 3)});
-  check_both_orders([](const Inputs& in) { return minimum(in[0], in[1]); }, {a, b});
-  check_both_orders([](const Inputs& in) { return maximum(in[0], in[1]); }, {a, b});
-  check_both_orders([](const Inputs& in) { return where(in[2], in[0], in[1]); },
-                    {a, b, gt(randn({4}, 5), Tensor::scalar(0.0, DType::Float64))});
+  const Tensor a = random_normal({2, 3, 4}, 1), b = random_normal({3, 1}, 2);
+  check_gradients([](const Inputs& in) { return in[0] + in[1]; }, {a, b});
+  check_gradients([](const Inputs& in) { return in[0] - in[1]; }, {a, b});
+  check_gradients([](const Inputs& in) { return in[0] * in[1]; }, {a, b});
+  check_gradients([](const Inputs& in) { return in[0] / in[1]; }, {a, random_uniform({3, 1}, 0.5, 2, 3)});
+  check_gradients([](const Inputs& in) { return minimum(in[0], in[1]); }, {a, b});
+  check_gradients([](const Inputs& in) { return maximum(in[0], in[1]); }, {a, b});
+  check_gradients([](const Inputs& in) { return where(in[2], in[0], in[1]); },
+                    {a, b, gt(random_normal({4}, 5), Tensor::scalar(0.0, DType::Float64))});
 }
 
 TEST_CASE("gradients of unary ops") {
-  const Tensor x = randn({3, 5}, 4), positive = uniform({3, 5}, 0.3, 3, 6);
-  check_both_orders([](const Inputs& in) { return neg(in[0]); }, {x});
-  check_both_orders([](const Inputs& in) { return exp(in[0]); }, {x});
-  check_both_orders([](const Inputs& in) { return log(in[0]); }, {positive});
-  check_both_orders([](const Inputs& in) { return sqrt(in[0]); }, {positive});
-  check_both_orders([](const Inputs& in) { return pow(in[0], 2.5); }, {positive});
-  check_both_orders([](const Inputs& in) { return pow(in[0], 3); }, {x});
-  check_both_orders([](const Inputs& in) { return abs(in[0]); }, {x});
-  check_both_orders([](const Inputs& in) { return sign(in[0]) * in[0]; }, {x});
-  check_both_orders([](const Inputs& in) { return clamp(in[0], -0.5, 0.7); }, {x});
+  const Tensor x = random_normal({3, 5}, 4), positive = random_uniform({3, 5}, 0.3, 3, 6);
+  check_gradients([](const Inputs& in) { return neg(in[0]); }, {x});
+  check_gradients([](const Inputs& in) { return exp(in[0]); }, {x});
+  check_gradients([](const Inputs& in) { return log(in[0]); }, {positive});
+  check_gradients([](const Inputs& in) { return sqrt(in[0]); }, {positive});
+  check_gradients([](const Inputs& in) { return pow(in[0], 2.5); }, {positive});
+  check_gradients([](const Inputs& in) { return pow(in[0], 3); }, {x});
+  check_gradients([](const Inputs& in) { return abs(in[0]); }, {x});
+  check_gradients([](const Inputs& in) { return sign(in[0]) * in[0]; }, {x});
+  check_gradients([](const Inputs& in) { return clamp(in[0], -0.5, 0.7); }, {x});
 }
 
 TEST_CASE("bad input to elementwise ops names the op and shapes") {

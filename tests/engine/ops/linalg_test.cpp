@@ -2,30 +2,10 @@
 // orders, bad input.
 #include <doctest/doctest.h>
 
-#include "support/gradcheck.hpp"
+#include "support/checks.hpp"
 
 using namespace attrax;
-using attrax::testing::gradcheck;
-using attrax::testing::gradgradcheck;
-using Inputs = std::vector<Tensor>;
-
-namespace {
-
-Tensor randn(const Shape& shape, std::uint64_t stream, DType dtype = DType::Float64) {
-  Generator gen(42, stream);
-  return Tensor::randn(shape, gen, dtype);
-}
-
-void check_both_orders(const attrax::testing::TensorFunction& f, const Inputs& inputs) {
-  const auto first = gradcheck(f, inputs);
-  CHECK_MESSAGE(first.ok, "first order:\n" << first.report);
-  CHECK(first.checked > 0);
-  const auto second = gradgradcheck(f, inputs);
-  CHECK_MESSAGE(second.ok, "second order:\n" << second.report);
-  CHECK(second.checked > 0);
-}
-
-}  // namespace
+using namespace attrax::testing;
 
 TEST_CASE("linalg matmul multiplies small integer matrices") {
   const Tensor a = Tensor::from_data(std::vector<double>{1, 2, 3, 4, 5, 6}, {2, 3});
@@ -47,7 +27,7 @@ TEST_CASE("linalg batched matmul multiplies each pair of matrices") {
 }
 
 TEST_CASE("linalg float32 Eigen matmul equals the float64 reference") {
-  const Tensor a = randn({5, 7}, 1), b = randn({7, 4}, 2);
+  const Tensor a = random_normal({5, 7}, 1), b = random_normal({7, 4}, 2);
   const std::vector<double> reference = matmul(a, b).to_vector();
   const std::vector<double> fast = matmul(a.to(DType::Float32), b.to(DType::Float32)).to_vector();
   REQUIRE(fast.size() == reference.size());
@@ -65,17 +45,17 @@ TEST_CASE("linalg linear computes x wᵀ + bias") {
 }
 
 TEST_CASE("linalg gradients of matmul and linear") {
-  check_both_orders([](const Inputs& in) { return matmul(in[0], in[1]); },
-                    {randn({2, 3}, 3), randn({3, 4}, 4)});
-  check_both_orders([](const Inputs& in) { return matmul(in[0], in[1]); },
-                    {randn({2, 3, 2}, 5), randn({2, 2, 3}, 6)});
-  check_both_orders([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
-                    {randn({3, 4}, 7), randn({2, 4}, 8), randn({2}, 9)});
-  check_both_orders([](const Inputs& in) { return linear(in[0], in[1]); },
-                    {randn({3, 4}, 10), randn({2, 4}, 11)});
+  check_gradients([](const Inputs& in) { return matmul(in[0], in[1]); },
+                    {random_normal({2, 3}, 3), random_normal({3, 4}, 4)});
+  check_gradients([](const Inputs& in) { return matmul(in[0], in[1]); },
+                    {random_normal({2, 3, 2}, 5), random_normal({2, 2, 3}, 6)});
+  check_gradients([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
+                    {random_normal({3, 4}, 7), random_normal({2, 4}, 8), random_normal({2}, 9)});
+  check_gradients([](const Inputs& in) { return linear(in[0], in[1]); },
+                    {random_normal({3, 4}, 10), random_normal({2, 4}, 11)});
   // A product of the input with itself has a non-zero second derivative.
-  check_both_orders([](const Inputs& in) { return linear(in[0], in[0] * 0.5, in[1]); },
-                    {randn({3, 3}, 12), randn({3}, 13)});
+  check_gradients([](const Inputs& in) { return linear(in[0], in[0] * 0.5, in[1]); },
+                    {random_normal({3, 3}, 12), random_normal({3}, 13)});
 }
 
 TEST_CASE("linalg bad input names the op and shapes") {

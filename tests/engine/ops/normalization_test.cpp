@@ -4,32 +4,16 @@
 
 #include <cmath>
 
-#include "support/gradcheck.hpp"
+#include "support/checks.hpp"
 
 using namespace attrax;
-using attrax::testing::gradcheck;
-using attrax::testing::gradgradcheck;
-using Inputs = std::vector<Tensor>;
+using namespace attrax::testing;
 
 namespace {
-
-Tensor randn(const Shape& shape, std::uint64_t stream) {
-  Generator gen(42, stream);
-  return Tensor::randn(shape, gen, DType::Float64);
-}
 
 Tensor vec(std::vector<double> values) {
   const auto n = static_cast<std::int64_t>(values.size());
   return Tensor::from_data(values, {n});
-}
-
-void check_both_orders(const attrax::testing::TensorFunction& f, const Inputs& inputs) {
-  const auto first = gradcheck(f, inputs);
-  CHECK_MESSAGE(first.ok, "first order:\n" << first.report);
-  CHECK(first.checked > 0);
-  const auto second = gradgradcheck(f, inputs);
-  CHECK_MESSAGE(second.ok, "second order:\n" << second.report);
-  CHECK(second.checked > 0);
 }
 
 }  // namespace
@@ -76,7 +60,7 @@ TEST_CASE("batch_norm eval mode uses the running statistics and leaves them unch
 }
 
 TEST_CASE("batch_norm float32 matches float64") {
-  const Tensor x = randn({3, 2, 2, 2}, 1), gamma = randn({2}, 2), beta = randn({2}, 3);
+  const Tensor x = random_normal({3, 2, 2, 2}, 1), gamma = random_normal({2}, 2), beta = random_normal({2}, 3);
   const std::vector<double> reference = batch_norm(x, gamma, beta, Tensor(), Tensor()).to_vector();
   const std::vector<double> fast = batch_norm(x.to(DType::Float32), gamma.to(DType::Float32),
                                               beta.to(DType::Float32), Tensor(), Tensor())
@@ -85,28 +69,28 @@ TEST_CASE("batch_norm float32 matches float64") {
 }
 
 TEST_CASE("batch_norm gradients in training mode") {
-  check_both_orders([](const Inputs& in) { return batch_norm(in[0], in[1], in[2], Tensor(), Tensor()); },
-                    {randn({2, 3, 2, 2}, 4), randn({3}, 5), randn({3}, 6)});
-  check_both_orders([](const Inputs& in) { return batch_norm(in[0], in[1], in[2], Tensor(), Tensor()); },
-                    {randn({4, 3}, 7), randn({3}, 8), randn({3}, 9)});
-  check_both_orders([](const Inputs& in) { return batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor()); },
-                    {randn({3, 2, 1, 2}, 10)});
+  check_gradients([](const Inputs& in) { return batch_norm(in[0], in[1], in[2], Tensor(), Tensor()); },
+                    {random_normal({2, 3, 2, 2}, 4), random_normal({3}, 5), random_normal({3}, 6)});
+  check_gradients([](const Inputs& in) { return batch_norm(in[0], in[1], in[2], Tensor(), Tensor()); },
+                    {random_normal({4, 3}, 7), random_normal({3}, 8), random_normal({3}, 9)});
+  check_gradients([](const Inputs& in) { return batch_norm(in[0], Tensor(), Tensor(), Tensor(), Tensor()); },
+                    {random_normal({3, 2, 1, 2}, 10)});
   // Running statistics are updated but carry no gradient.
   Tensor running_mean = Tensor::zeros({3}, DType::Float64), running_var = Tensor::ones({3}, DType::Float64);
-  check_both_orders([&](const Inputs& in) { return batch_norm(in[0], in[1], in[2], running_mean, running_var); },
-                    {randn({3, 3}, 11), randn({3}, 12), randn({3}, 13)});
+  check_gradients([&](const Inputs& in) { return batch_norm(in[0], in[1], in[2], running_mean, running_var); },
+                    {random_normal({3, 3}, 11), random_normal({3}, 12), random_normal({3}, 13)});
 }
 
 TEST_CASE("batch_norm gradients in eval mode") {
-  const Tensor running_mean = randn({3}, 14), running_var = vec({0.5, 1.0, 2.0});
-  check_both_orders([&](const Inputs& in) {
+  const Tensor running_mean = random_normal({3}, 14), running_var = vec({0.5, 1.0, 2.0});
+  check_gradients([&](const Inputs& in) {
     return batch_norm(in[0], in[1], in[2], running_mean, running_var, {.training = false});
-  }, {randn({2, 3, 2, 2}, 15), randn({3}, 16), randn({3}, 17)});
+  }, {random_normal({2, 3, 2, 2}, 15), random_normal({3}, 16), random_normal({3}, 17)});
   // Squaring makes the second derivative in x and gamma non-zero.
-  check_both_orders([&](const Inputs& in) {
+  check_gradients([&](const Inputs& in) {
     const Tensor y = batch_norm(in[0], in[1], in[2], running_mean, running_var, {.training = false});
     return y * y;
-  }, {randn({2, 3}, 18), randn({3}, 19), randn({3}, 20)});
+  }, {random_normal({2, 3}, 18), random_normal({3}, 19), random_normal({3}, 20)});
 }
 
 TEST_CASE("batch_norm bad input names the op and shapes") {

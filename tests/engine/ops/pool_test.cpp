@@ -5,20 +5,13 @@
 #include <cstdint>
 #include <functional>
 
-#include "support/gradcheck.hpp"
+#include "support/checks.hpp"
 
 using namespace attrax;
-using attrax::testing::gradcheck;
-using attrax::testing::gradgradcheck;
-using Inputs = std::vector<Tensor>;
+using namespace attrax::testing;
 using Values = std::vector<double>;
 
 namespace {
-
-Tensor randn(const Shape& shape, std::uint64_t stream) {
-  Generator gen(11, stream);
-  return Tensor::randn(shape, gen, DType::Float64);
-}
 
 Tensor values(const Values& v, const Shape& shape) { return Tensor::from_data(v, shape); }
 
@@ -32,15 +25,6 @@ double dot(const Tensor& a, const Tensor& b) { return sum(a * b).item(); }
 Tensor input_grad(const std::function<Tensor(const Tensor&)>& f, const Tensor& x, const Tensor& dy) {
   const Tensor leaf = x.detach().clone().requires_grad_();
   return grad({f(leaf)}, {leaf}, {dy})[0];
-}
-
-void check_both_orders(const attrax::testing::TensorFunction& f, const Inputs& inputs) {
-  const auto first = gradcheck(f, inputs);
-  CHECK_MESSAGE(first.ok, "first order:\n" << first.report);
-  CHECK(first.checked > 0);
-  const auto second = gradgradcheck(f, inputs);
-  CHECK_MESSAGE(second.ok, "second order:\n" << second.report);
-  CHECK(second.checked > 0);
 }
 
 }  // namespace
@@ -78,12 +62,12 @@ TEST_CASE("pool: max_pool2d pads with -inf and accumulates over overlapping wind
 
 TEST_CASE("pool: gradients of max_pool2d") {
   // Gaussian inputs have no ties, so the pooling is smooth around them.
-  check_both_orders([](const Inputs& in) { return max_pool2d(in[0], pool(2)); }, {randn({2, 2, 4, 4}, 1)});
-  check_both_orders([](const Inputs& in) { return max_pool2d(in[0], pool(3, 2, 1)); }, {randn({1, 2, 5, 5}, 2)});
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) { return max_pool2d(in[0], pool(2)); }, {random_normal({2, 2, 4, 4}, 1)});
+  check_gradients([](const Inputs& in) { return max_pool2d(in[0], pool(3, 2, 1)); }, {random_normal({1, 2, 5, 5}, 2)});
+  check_gradients([](const Inputs& in) {
     const Tensor y = max_pool2d(in[0], {.kernel = {2, 3}, .stride = {1, 2}, .padding = {1, 0}});
     return y * y;
-  }, {randn({1, 1, 4, 5}, 3)});
+  }, {random_normal({1, 1, 4, 5}, 3)});
 }
 
 TEST_CASE("pool: avg_pool2d counts padding in the divisor") {
@@ -106,9 +90,9 @@ TEST_CASE("pool: avg_pool2d_adjoint is the exact adjoint of avg_pool2d") {
   const Pool2dOptions cases[] = {pool(2), pool(3, 1, 1), pool(3, 2, 1),
                                  {.kernel = {2, 3}, .stride = {1, 2}, .padding = {1, 1}}};
   for (const Pool2dOptions& o : cases) {
-    const Tensor x = randn({2, 2, 5, 6}, 4);
+    const Tensor x = random_normal({2, 2, 5, 6}, 4);
     const Tensor y = avg_pool2d(x, o);
-    const Tensor dy = randn(y.shape(), 5);
+    const Tensor dy = random_normal(y.shape(), 5);
     CHECK(dot(y, dy) == doctest::Approx(dot(x, avg_pool2d_adjoint(dy, o, 5, 6))).epsilon(1e-12));
   }
   // dx = dy / 4 on each non-overlapping 2x2 window.
@@ -117,17 +101,17 @@ TEST_CASE("pool: avg_pool2d_adjoint is the exact adjoint of avg_pool2d") {
 }
 
 TEST_CASE("pool: gradients of average pooling") {
-  check_both_orders([](const Inputs& in) { return avg_pool2d(in[0], pool(2, 2, 1)); }, {randn({1, 2, 5, 4}, 6)});
-  check_both_orders([](const Inputs& in) { return avg_pool2d_adjoint(in[0], pool(3, 2, 1), 5, 4); },
-                    {randn({1, 2, 3, 2}, 7)});
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) { return avg_pool2d(in[0], pool(2, 2, 1)); }, {random_normal({1, 2, 5, 4}, 6)});
+  check_gradients([](const Inputs& in) { return avg_pool2d_adjoint(in[0], pool(3, 2, 1), 5, 4); },
+                    {random_normal({1, 2, 3, 2}, 7)});
+  check_gradients([](const Inputs& in) {
     const Tensor y = avg_pool2d(in[0], pool(3, 1, 1));
     return y * y;
-  }, {randn({1, 1, 4, 4}, 8)});
-  check_both_orders([](const Inputs& in) {
+  }, {random_normal({1, 1, 4, 4}, 8)});
+  check_gradients([](const Inputs& in) {
     const Tensor y = global_avg_pool2d(in[0]);
     return y * y;
-  }, {randn({2, 3, 2, 3}, 9)});
+  }, {random_normal({2, 3, 2, 3}, 9)});
 }
 
 TEST_CASE("pool: bad options and inputs name the op") {

@@ -4,20 +4,13 @@
 
 #include <cstdint>
 
-#include "support/gradcheck.hpp"
+#include "support/checks.hpp"
 
 using namespace attrax;
-using attrax::testing::gradcheck;
-using attrax::testing::gradgradcheck;
-using Inputs = std::vector<Tensor>;
+using namespace attrax::testing;
 using Values = std::vector<double>;
 
 namespace {
-
-Tensor randn(const Shape& shape, std::uint64_t stream) {
-  Generator gen(7, stream);
-  return Tensor::randn(shape, gen, DType::Float64);
-}
 
 Tensor values(const Values& v, const Shape& shape) { return Tensor::from_data(v, shape); }
 
@@ -32,15 +25,6 @@ Tensor counting(const Shape& shape) {
 
 double dot(const Tensor& a, const Tensor& b) { return sum(a * b).item(); }
 
-void check_both_orders(const attrax::testing::TensorFunction& f, const Inputs& inputs) {
-  const auto first = gradcheck(f, inputs);
-  CHECK_MESSAGE(first.ok, "first order:\n" << first.report);
-  CHECK(first.checked > 0);
-  const auto second = gradgradcheck(f, inputs);
-  CHECK_MESSAGE(second.ok, "second order:\n" << second.report);
-  CHECK(second.checked > 0);
-}
-
 }  // namespace
 
 TEST_CASE("shape ops: flatten merges axes as torch.flatten") {
@@ -52,8 +36,8 @@ TEST_CASE("shape ops: flatten merges axes as torch.flatten") {
   CHECK(flatten(x, 1, 1).shape() == Shape{2, 3, 4});
   CHECK(flatten(Tensor::scalar(5.0)).shape() == Shape{1});
   CHECK(flatten(x, 1).to_vector() == x.to_vector());
-  check_both_orders([](const Inputs& in) { return flatten(in[0], 0, 1) * flatten(in[0], 0, 1); },
-                    {randn({2, 3, 2}, 1)});
+  check_gradients([](const Inputs& in) { return flatten(in[0], 0, 1) * flatten(in[0], 0, 1); },
+                    {random_normal({2, 3, 2}, 1)});
   CHECK_THROWS_WITH_AS(flatten(x, 2, 1),
                        doctest::Contains("flatten: start axis 2 comes after end axis 1 for input [2, 3, 4]"),
                        IndexError);
@@ -79,10 +63,10 @@ TEST_CASE("shape ops: permute and transpose move elements") {
 }
 
 TEST_CASE("shape ops: gradients of permute and transpose") {
-  const Tensor x = randn({2, 3, 4}, 2);
-  check_both_orders([](const Inputs& in) { return permute(in[0], {1, 2, 0}) * permute(in[0], {1, 2, 0}); },
+  const Tensor x = random_normal({2, 3, 4}, 2);
+  check_gradients([](const Inputs& in) { return permute(in[0], {1, 2, 0}) * permute(in[0], {1, 2, 0}); },
                     {x});
-  check_both_orders([](const Inputs& in) { return transpose(in[0], 1, 2); }, {x});
+  check_gradients([](const Inputs& in) { return transpose(in[0], 1, 2); }, {x});
 }
 
 TEST_CASE("shape ops: bad permutations name the op and the input") {
@@ -114,14 +98,14 @@ TEST_CASE("shape ops: slice follows Python slicing") {
 }
 
 TEST_CASE("shape ops: slice and pad are adjoint, and their gradients") {
-  const Tensor x = randn({3, 4}, 3), y = randn({3, 2}, 4);
+  const Tensor x = random_normal({3, 4}, 3), y = random_normal({3, 2}, 4);
   CHECK(dot(slice(x, 1, 1, 3), y) == doctest::Approx(dot(x, pad(y, {0, 1}, {0, 1}))).epsilon(1e-12));
-  check_both_orders([](const Inputs& in) { return slice(in[0], 1, 1, 3); }, {x});
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) { return slice(in[0], 1, 1, 3); }, {x});
+  check_gradients([](const Inputs& in) {
     const Tensor s = slice(in[0], -2, -2, 10);
     return s * s;
-  }, {randn({2, 3, 4}, 5)});
-  check_both_orders([](const Inputs& in) { return pad(in[0], {1, 0, 2}, {0, 2, 1}); }, {randn({2, 2, 3}, 6)});
+  }, {random_normal({2, 3, 4}, 5)});
+  check_gradients([](const Inputs& in) { return pad(in[0], {1, 0, 2}, {0, 2, 1}); }, {random_normal({2, 2, 3}, 6)});
 }
 
 TEST_CASE("shape ops: pad adds zeros per axis") {
@@ -156,12 +140,12 @@ TEST_CASE("shape ops: concat and stack join tensors") {
 }
 
 TEST_CASE("shape ops: gradients of concat and stack") {
-  const Tensor a = randn({2, 1, 3}, 7), b = randn({2, 2, 3}, 8), c = randn({2, 3, 3}, 9);
-  check_both_orders([](const Inputs& in) {
+  const Tensor a = random_normal({2, 1, 3}, 7), b = random_normal({2, 2, 3}, 8), c = random_normal({2, 3, 3}, 9);
+  check_gradients([](const Inputs& in) {
     const Tensor y = concat({in[0], in[1], in[2]}, 1);
     return y * y;
   }, {a, b, c});
-  check_both_orders([](const Inputs& in) { return stack({in[0], in[1]}, 2); }, {b, randn({2, 2, 3}, 10)});
+  check_gradients([](const Inputs& in) { return stack({in[0], in[1]}, 2); }, {b, random_normal({2, 2, 3}, 10)});
 }
 
 TEST_CASE("shape ops: bad joins name the inputs") {
@@ -208,7 +192,7 @@ TEST_CASE("shape ops: upsample_bilinear matches F.interpolate(align_corners=Fals
 TEST_CASE("shape ops: upsample_bilinear_adjoint is the exact adjoint") {
   const int sizes[][4] = {{2, 3, 4, 6}, {3, 5, 7, 4}, {5, 4, 2, 3}, {1, 1, 3, 2}};
   for (const auto& s : sizes) {
-    const Tensor x = randn({2, 2, s[0], s[1]}, 11), dy = randn({2, 2, s[2], s[3]}, 12);
+    const Tensor x = random_normal({2, 2, s[0], s[1]}, 11), dy = random_normal({2, 2, s[2], s[3]}, 12);
     const double lhs = dot(upsample_bilinear(x, s[2], s[3]), dy);
     CHECK(lhs == doctest::Approx(dot(x, upsample_bilinear_adjoint(dy, s[0], s[1]))).epsilon(1e-12));
   }
@@ -218,13 +202,13 @@ TEST_CASE("shape ops: upsample_bilinear_adjoint is the exact adjoint") {
 }
 
 TEST_CASE("shape ops: gradients of upsample_bilinear and its adjoint") {
-  check_both_orders([](const Inputs& in) { return upsample_bilinear(in[0], 5, 3); }, {randn({1, 2, 3, 4}, 13)});
-  check_both_orders([](const Inputs& in) { return upsample_bilinear_adjoint(in[0], 3, 4); },
-                    {randn({1, 2, 5, 3}, 14)});
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) { return upsample_bilinear(in[0], 5, 3); }, {random_normal({1, 2, 3, 4}, 13)});
+  check_gradients([](const Inputs& in) { return upsample_bilinear_adjoint(in[0], 3, 4); },
+                    {random_normal({1, 2, 5, 3}, 14)});
+  check_gradients([](const Inputs& in) {
     const Tensor y = upsample_bilinear(in[0], 4, 4);
     return y * y;
-  }, {randn({1, 1, 2, 3}, 15)});
+  }, {random_normal({1, 1, 2, 3}, 15)});
 }
 
 TEST_CASE("shape ops: bad input to upsample_bilinear") {
@@ -256,19 +240,19 @@ TEST_CASE("shape ops: gather and scatter_add follow torch") {
 }
 
 TEST_CASE("shape ops: gather and scatter_add are adjoint, and their gradients") {
-  const Tensor x = randn({3, 4}, 16), index = indices({3, 3, 0, 1, 2, 2, 0, 3, 1, 1, 1, 0}, {2, 6});
-  const Tensor s = randn({2, 6}, 17);
+  const Tensor x = random_normal({3, 4}, 16), index = indices({3, 3, 0, 1, 2, 2, 0, 3, 1, 1, 1, 0}, {2, 6});
+  const Tensor s = random_normal({2, 6}, 17);
   CHECK(dot(gather(x, 1, index), s) ==
         doctest::Approx(dot(x, scatter_add(Tensor::zeros({3, 4}, DType::Float64), 1, index, s))).epsilon(1e-12));
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) {
     const Tensor y = gather(in[0], 1, in[1]);
     return y * y;
   }, {x, index});
   const Tensor rows = indices({2, 0, 2, 1, 1, 0}, {2, 3});
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) {
     const Tensor y = scatter_add(in[0], 0, in[1], in[2]);
     return y * y;
-  }, {randn({3, 3}, 18), rows, randn({3, 4}, 19)});
+  }, {random_normal({3, 3}, 18), rows, random_normal({3, 4}, 19)});
 }
 
 TEST_CASE("shape ops: index_select picks whole slices") {
@@ -277,10 +261,10 @@ TEST_CASE("shape ops: index_select picks whole slices") {
   CHECK(index_select(x, 0, picks).to_vector() == Values{5, 6, 1, 2, 5, 6});
   CHECK(index_select(x, -1, indices({1}, {1})).to_vector() == Values{2, 4, 6});
   CHECK(index_select(x, 0, indices({}, {0})).shape() == Shape{0, 2});
-  check_both_orders([](const Inputs& in) {
+  check_gradients([](const Inputs& in) {
     const Tensor y = index_select(in[0], 1, in[1]);
     return y * y;
-  }, {randn({2, 3, 2}, 20), indices({2, 2, 0, 1}, {4})});
+  }, {random_normal({2, 3, 2}, 20), indices({2, 2, 0, 1}, {4})});
 }
 
 TEST_CASE("shape ops: bad indices name the op and the offending value") {
