@@ -78,10 +78,10 @@ Tensor sum(const Tensor& x) {
 
 // y = Σ_axes x / count
 Tensor mean(const Tensor& x, const std::vector<int>& axes, bool keepdim) {
-  Tensor total = sum(x, axes, keepdim);
-  const double count = double(x.numel()) / double(std::max<std::int64_t>(total.numel(), 1));
+  detail::check_floating("mean", x);
   if (x.numel() == 0) throw ShapeError("mean: cannot average an empty tensor of shape " + x.shape().str());
-  return total / count;
+  const Tensor total = sum(x, axes, keepdim);
+  return total / (double(x.numel()) / double(total.numel()));
 }
 
 Tensor mean(const Tensor& x) {

@@ -16,7 +16,7 @@ TEST_CASE("random: Philox4x32-10 matches the Random123 known-answer vectors") {
         std::array<std::uint32_t, 4>{0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u});
 }
 
-TEST_CASE("random: same seed and stream reproduce; other streams differ") {
+TEST_CASE("random: same seed and stream reproduce and other streams differ") {
   Generator a(7, 1), b(7, 1), c(7, 2);
   const auto x = Tensor::randn({64}, a).to_vector();
   CHECK(x == Tensor::randn({64}, b).to_vector());
