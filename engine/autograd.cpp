@@ -14,6 +14,27 @@ namespace {
 thread_local bool grad_mode_enabled = true;
 std::atomic<std::uint64_t> node_counter{0};
 
+// Destroying a chain of nodes recursively (node, its input's node, ...) overflows the stack for deep
+// graphs, so a node whose last owner goes away is parked here and destroyed by one loop instead.
+thread_local std::vector<std::shared_ptr<Node>> parked_nodes;
+thread_local bool draining_parked_nodes = false;
+
+void park(std::shared_ptr<Node>&& node) {
+  if (node && node.use_count() == 1) parked_nodes.push_back(std::move(node));
+  node.reset();
+}
+
+void drain_parked_nodes() {
+  if (draining_parked_nodes) return;
+  draining_parked_nodes = true;
+  while (!parked_nodes.empty()) {
+    std::shared_ptr<Node> last = std::move(parked_nodes.back());
+    parked_nodes.pop_back();
+    last.reset();
+  }
+  draining_parked_nodes = false;
+}
+
 // Sets grad mode for the lifetime of a backward pass (on exactly when create_graph).
 class GradModeScope {
  public:
@@ -196,6 +217,19 @@ void add_roots(Pass& pass, const char* api, const std::vector<Tensor>& outputs,
 }
 
 }  // namespace
+
+Node::~Node() {
+  for (auto& input : inputs) park(std::move(input));
+  vjp = nullptr;  // its captured tensors park their own nodes
+  nonlinearity_input = Tensor();
+  drain_parked_nodes();
+}
+
+TensorImpl::~TensorImpl() {
+  park(std::move(grad_fn));
+  park(std::move(grad_accumulator));
+  drain_parked_nodes();
+}
 
 bool GradMode::enabled() { return grad_mode_enabled; }
 void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }

@@ -39,6 +39,9 @@ class Node : public std::enable_shared_from_this<Node> {
   std::weak_ptr<TensorImpl> leaf;              // the leaf, on accumulators only
   std::uint64_t sequence = 0;                  // creation order: later nodes run first
   bool released = false;                       // VJP freed by a pass without retain_graph
+
+  // Releases the inputs one node at a time rather than recursively (graphs may be very deep).
+  ~Node();
 };
 
 // What a VJP may ask of the pass that runs it.

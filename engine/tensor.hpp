@@ -109,6 +109,9 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;            // the op that produced this tensor (null for leaves)
   std::shared_ptr<Node> grad_accumulator;   // leaves that require grad: where gradients land
   std::shared_ptr<TensorImpl> grad;         // accumulated gradient of a leaf
+
+  // Hands grad_fn to the tape's iterative release, so dropping a long graph cannot overflow the stack.
+  ~TensorImpl();
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -184,3 +184,12 @@ TEST_CASE("autograd: gradcheck flags a wrong VJP") {
   CHECK_FALSE(result.ok);
   CHECK(result.report.find("input 0") != std::string::npos);
 }
+
+TEST_CASE("autograd: very deep graphs go through backward and are freed without recursion") {
+  Tensor x = leaf({2}, {1});
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y * 1.0;  // d y / d x = 1 through 100000 nodes
+  CHECK(grad({sum(y)}, {x})[0].item() == 1.0);
+  y = Tensor();  // dropping the only handle releases the whole chain
+  CHECK(x.requires_grad());
+}
