@@ -23,8 +23,14 @@ class DTypeError : public Error {
   using Error::Error;
 };
 
-// An axis, index or option outside its valid range.
+// An axis or index outside its valid range.
 class IndexError : public Error {
+ public:
+  using Error::Error;
+};
+
+// An option or argument value outside its valid range (stride 0, beta <= 0, clamp bounds reversed).
+class ValueError : public Error {
  public:
   using Error::Error;
 };

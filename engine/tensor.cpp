@@ -74,7 +74,7 @@ Tensor Tensor::scalar(double value, DType dtype) { return full(Shape{}, value, d
 
 Tensor Tensor::arange(double start, double end, double step, DType dtype) {
   if (step == 0.0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step)) {
-    throw Error("arange: start, end and step must be finite and step non-zero (got start=" +
+    throw ValueError("arange: start, end and step must be finite and step non-zero (got start=" +
                 std::to_string(start) + ", end=" + std::to_string(end) + ", step=" +
                 std::to_string(step) + ")");
   }

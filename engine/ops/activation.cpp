@@ -36,7 +36,7 @@ Tensor leaky_relu(const Tensor& x, double slope) {
 
 // y = log(1 + e^(βx)) / β  (x where βx > threshold):  dx = g σ(βx)
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-  if (!(beta > 0)) throw Error("softplus: beta must be positive, got " + std::to_string(beta));
+  if (!(beta > 0)) throw ValueError("softplus: beta must be positive, got " + std::to_string(beta));
   Tensor y = unary_map("softplus", x, [beta, threshold](auto v) {
     using T = decltype(v);
     const T z = T(beta) * v;

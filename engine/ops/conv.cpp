@@ -140,13 +140,13 @@ Tensor conv2d_weight_sized(const Tensor& x, const Tensor& dy, std::int64_t R, st
 // Throws unless stride and dilation are positive, padding non-negative and groups positive.
 void check_options(const char* op, const Conv2dOptions& o) {
   if (o.stride[0] < 1 || o.stride[1] < 1)
-    throw IndexError(op_prefix(op) + "stride " + pair(o.stride) + " must be positive");
+    throw ValueError(op_prefix(op) + "stride " + pair(o.stride) + " must be positive");
   if (o.dilation[0] < 1 || o.dilation[1] < 1)
-    throw IndexError(op_prefix(op) + "dilation " + pair(o.dilation) + " must be positive");
+    throw ValueError(op_prefix(op) + "dilation " + pair(o.dilation) + " must be positive");
   if (o.padding[0] < 0 || o.padding[1] < 0)
-    throw IndexError(op_prefix(op) + "padding " + pair(o.padding) + " must be non-negative");
+    throw ValueError(op_prefix(op) + "padding " + pair(o.padding) + " must be non-negative");
   if (o.groups < 1)
-    throw IndexError(op_prefix(op) + "groups(" + std::to_string(o.groups) + ") must be positive");
+    throw ValueError(op_prefix(op) + "groups(" + std::to_string(o.groups) + ") must be positive");
 }
 
 // Throws unless t is a float [N,C,H,W] (or [K,C/groups,R,S]) tensor whose extents from `first` on are
@@ -253,7 +253,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias,
   for (int axis = 0; axis < 2; ++axis) {
     const std::int64_t pad = output_padding[axis];
     if (pad < 0 || (pad >= options.stride[axis] && pad >= options.dilation[axis])) {
-      throw IndexError(op_prefix(op) + "output_padding " + pair(output_padding) +
+      throw ValueError(op_prefix(op) + "output_padding " + pair(output_padding) +
                        " must be non-negative and smaller than either stride " +
                        pair(options.stride) + " or dilation " + pair(options.dilation));
     }
@@ -283,7 +283,7 @@ Tensor conv2d_weight(const Tensor& x, const Tensor& dy, std::array<std::int64_t,
   check_same_dtype(op, x, "input", dy, "output gradient");
   check_options(op, options);
   if (kernel_size[0] < 1 || kernel_size[1] < 1)
-    throw IndexError(op_prefix(op) + "kernel_size " + pair(kernel_size) + " must be positive");
+    throw ValueError(op_prefix(op) + "kernel_size " + pair(kernel_size) + " must be positive");
   if (x.size(0) != dy.size(0)) {
     throw ShapeError(op_prefix(op) + "input " + x.shape().str() + " and output gradient " +
                      dy.shape().str() + " have different batch sizes");

@@ -163,7 +163,7 @@ Tensor pow(const Tensor& x, double exponent) {
 // y = min(max(x, lo), hi):  dx = g [lo <= x <= hi]
 Tensor clamp(const Tensor& x, double lo, double hi) {
   if (!(lo <= hi)) {
-    throw Error("clamp: lower bound " + std::to_string(lo) + " exceeds upper bound " + std::to_string(hi));
+    throw ValueError("clamp: lower bound " + std::to_string(lo) + " exceeds upper bound " + std::to_string(hi));
   }
   Tensor y = unary_map("clamp", x, [lo, hi](auto v) {
     using T = decltype(v);

@@ -54,10 +54,10 @@ void check_inputs(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   check_per_channel(x, running_mean, "running_mean");
   check_per_channel(x, running_var, "running_var");
   if (!(options.eps >= 0)) {
-    throw Error("batch_norm: eps must be non-negative, got " + std::to_string(options.eps));
+    throw ValueError("batch_norm: eps must be non-negative, got " + std::to_string(options.eps));
   }
   if (!(options.momentum >= 0 && options.momentum <= 1)) {
-    throw Error("batch_norm: momentum must lie in [0, 1], got " + std::to_string(options.momentum));
+    throw ValueError("batch_norm: momentum must lie in [0, 1], got " + std::to_string(options.momentum));
   }
 }
 

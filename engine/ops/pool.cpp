@@ -20,14 +20,14 @@ std::string pair_str(const std::array<std::int64_t, 2>& v) {
 kernels::PoolGeometry pool_geometry(const char* op, const Shape& shape, const Pool2dOptions& o) {
   const std::string name(op);
   const auto& [kh, kw] = o.kernel;
-  if (kh <= 0 || kw <= 0) throw Error(name + ": kernel must be positive, got " + pair_str(o.kernel));
+  if (kh <= 0 || kw <= 0) throw ValueError(name + ": kernel must be positive, got " + pair_str(o.kernel));
   if (o.stride[0] < 0 || o.stride[1] < 0) {
-    throw Error(name + ": stride must be non-negative (0 means equal to the kernel), got " +
+    throw ValueError(name + ": stride must be non-negative (0 means equal to the kernel), got " +
                 pair_str(o.stride));
   }
   const auto& [ph, pw] = o.padding;
   if (ph < 0 || pw < 0 || ph > kh / 2 || pw > kw / 2) {
-    throw Error(name + ": padding " + pair_str(o.padding) + " must be between 0 and half the kernel " +
+    throw ValueError(name + ": padding " + pair_str(o.padding) + " must be between 0 and half the kernel " +
                 pair_str(o.kernel));
   }
   const std::int64_t H = shape[2], W = shape[3];

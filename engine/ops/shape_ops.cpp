@@ -89,7 +89,7 @@ Tensor one_hot(const Tensor& labels, std::int64_t num_classes, DType dtype) {
   detail::check_index("one_hot", labels, "labels");
   detail::check_rank("one_hot", labels, 1, "labels", "[N]");
   if (num_classes <= 0) {
-    throw Error("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
+    throw ValueError("one_hot: num_classes must be positive, got " + std::to_string(num_classes));
   }
   Tensor y = Tensor::zeros({labels.size(0), num_classes}, dtype);
   const std::int64_t* l = labels.data<std::int64_t>();

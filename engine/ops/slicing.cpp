@@ -126,7 +126,7 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& before,
   kernels::reference::Strides offset{};
   for (int a = 0; a < rank; ++a) {
     if (before[a] < 0 || after[a] < 0) {
-      throw Error("pad: padding must be non-negative, got " + std::to_string(before[a]) +
+      throw ValueError("pad: padding must be non-negative, got " + std::to_string(before[a]) +
                   " before and " + std::to_string(after[a]) + " after axis " + std::to_string(a) +
                   " of input " + x.shape().str() + " (use slice to crop)");
     }

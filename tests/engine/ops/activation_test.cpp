@@ -66,6 +66,6 @@ TEST_CASE("activation bad input names the op") {
   CHECK_THROWS_WITH_AS(relu(Tensor::zeros({2}, DType::Int64)),
                        doctest::Contains("relu: input must be float32 or float64, got int64"), DTypeError);
   CHECK_THROWS_WITH_AS(softplus(Tensor::zeros({2}), 0.0),
-                       doctest::Contains("softplus: beta must be positive"), Error);
+                       doctest::Contains("softplus: beta must be positive"), ValueError);
   CHECK_THROWS_WITH_AS(tanh(Tensor()), doctest::Contains("undefined"), Error);
 }

@@ -118,15 +118,15 @@ TEST_CASE("pool: bad options and inputs name the op") {
   const Tensor x = Tensor::zeros({1, 1, 4, 4});
   CHECK_THROWS_WITH_AS(max_pool2d(x, pool(3, 1, 2)),
                        doctest::Contains("max_pool2d: padding 2x2 must be between 0 and half the kernel 3x3"),
-                       Error);
+                       ValueError);
   CHECK_THROWS_WITH_AS(avg_pool2d(x, pool(2, 1, -1)),
                        doctest::Contains("avg_pool2d: padding -1x-1 must be between 0 and half the kernel 2x2"),
-                       Error);
+                       ValueError);
   CHECK_THROWS_WITH_AS(max_pool2d(x, pool(0)), doctest::Contains("max_pool2d: kernel must be positive, got 0x0"),
-                       Error);
+                       ValueError);
   CHECK_THROWS_WITH_AS(max_pool2d(x, pool(2, -1)),
                        doctest::Contains("max_pool2d: stride must be non-negative (0 means equal to the kernel)"),
-                       Error);
+                       ValueError);
   CHECK_THROWS_WITH_AS(max_pool2d(x, pool(5)),
                        doctest::Contains("max_pool2d: input [1, 1, 4, 4] is smaller than the kernel 5x5 with "
                                          "padding 0x0"),

@@ -120,7 +120,7 @@ TEST_CASE("shape ops: pad adds zeros per axis") {
                        ShapeError);
   CHECK_THROWS_WITH_AS(pad(x, {0, -1}, {0, 0}),
                        doctest::Contains("pad: padding must be non-negative, got -1 before and 0 after axis 1"),
-                       Error);
+                       ValueError);
 }
 
 TEST_CASE("shape ops: concat and stack join tensors") {
