@@ -1,10 +1,11 @@
 #pragma once
 // The one place that chooses a kernel for each heavy op. float64 always runs the reference kernel
-// (gradcheck's oracle); float32 runs the fastest kernel available for the problem. Today that is the
-// reference kernel everywhere except matmul, which uses Eigen; fast xsimd/OpenMP paths plug in here.
+// (gradcheck's oracle); float32 runs the fastest kernel available for the problem: the xsimd/OpenMP
+// kernels of engine/kernels/fast/ where they exist, Eigen for matmul, the reference kernel otherwise.
 #include <cstdint>
 #include <type_traits>
 
+#include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/geometry.hpp"
 #include "engine/kernels/matmul_eigen.hpp"
 #include "engine/kernels/reference/conv.hpp"
@@ -22,18 +23,30 @@ void matmul(std::int64_t M, std::int64_t K, std::int64_t N, const T* a, const T*
   else reference::matmul(M, K, N, a, b, c);
 }
 
+// The fast convolutions need at least one image (an empty batch has nothing to gain).
+inline bool fast_conv(const ConvGeometry& g) { return g.N > 0; }
+
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, y);
+  }
   reference::conv2d_forward(g, x, w, y);
 }
 
 template <class T>
 void conv2d_input_grad(const ConvGeometry& g, const T* dy, const T* w, T* dx) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (fast_conv(g)) return fast::conv2d_input_grad(g, dy, w, dx);
+  }
   reference::conv2d_input_grad(g, dy, w, dx);
 }
 
 template <class T>
 void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* dy, T* dw) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (fast_conv(g)) return fast::conv2d_weight_grad(g, x, dy, dw);
+  }
   reference::conv2d_weight_grad(g, x, dy, dw);
 }
 

@@ -1,0 +1,16 @@
+#pragma once
+// Fast float32 convolution kernels (implicit GEMM on the tile_gemm micro-kernel, OpenMP over
+// images or output tiles). Each computes exactly what its reference twin in
+// engine/kernels/reference/conv.hpp computes, up to float rounding.
+#include "engine/kernels/geometry.hpp"
+
+namespace attrax::kernels::fast {
+
+// x: [N,C,H,W], w: [K,C/groups,R,S] -> y: [N,K,P,Q] (overwritten)
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y);
+// dy: [N,K,P,Q], w: [K,C/groups,R,S] -> dx: [N,C,H,W] (overwritten)
+void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, float* dx);
+// x: [N,C,H,W], dy: [N,K,P,Q] -> dw: [K,C/groups,R,S] (overwritten)
+void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw);
+
+}  // namespace attrax::kernels::fast

@@ -1,0 +1,63 @@
+// conv2d forward as an implicit GEMM per image and group:
+//   y[k][m] = Σ_{(c,r,s)} xpad[base(m) + tap(c,r,s)] · w[k][c][r][s]
+// with m = (p,q) an output position, base(m) = p sh Wp + q sw and tap = c Hp Wp + r dh Wp + s dw in
+// the zero-padded image. Rows of the micro-tile are 6 positions, columns 16 (AVX2) output channels.
+#include <algorithm>
+#include <vector>
+
+#include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/conv_common.hpp"
+#include "engine/kernels/threading.hpp"
+
+namespace attrax::kernels::fast {
+
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
+  const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
+  const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
+  const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tiles = ceil_div(PQ, kTileM);
+
+  thread_local std::vector<std::int64_t> taps, bases;
+  taps.resize(std::size_t(depth));
+  bases.resize(std::size_t(PQ));
+  for (std::int64_t c = 0; c < Cg; ++c)
+    for (std::int64_t r = 0; r < g.R; ++r)
+      for (std::int64_t s = 0; s < g.S; ++s)
+        taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
+  for (std::int64_t p = 0; p < g.P; ++p)
+    for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
+
+  float* xpad = scratch(0, std::size_t(g.N * g.C * plane));
+  float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
+  const std::int64_t* tap_table = taps.data();
+  const std::int64_t* base_table = bases.data();
+
+  ATTRAX_OMP(parallel) {
+    pad_planes(x, g.N * g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
+    // packed[group][panel][(c,r,s)][j] = w[group Kg + panel kTileN + j][(c,r,s)]
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
+      const float* wg = w + (gp / panels) * Kg * depth;
+      pack_panel(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) { return wg[j * depth + k]; },
+                 packed + gp * depth * kTileN);
+    }
+    float* tile = scratch(2, std::size_t(kTileM * kTileN));
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t item = 0; item < g.N * g.groups * panels * tiles; ++item) {
+      const std::int64_t t = item % tiles, panel = item / tiles % panels;
+      const std::int64_t group = item / (tiles * panels) % g.groups, n = item / (tiles * panels * g.groups);
+      const float* image = xpad + (n * g.C + group * Cg) * plane;
+      const std::int64_t m0 = t * kTileM, count = std::min(kTileM, PQ - m0);
+      const float* rows[kTileM];
+      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + base_table[std::min(m0 + i, PQ - 1)];
+      tile_gemm(depth, rows, TableOffsets{tap_table}, packed + (group * panels + panel) * depth * kTileN,
+                tile, false);
+      const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
+      for (std::int64_t j = 0; j < columns; ++j) {
+        float* out = y + (n * g.K + k0 + j) * PQ + m0;
+        for (std::int64_t i = 0; i < count; ++i) out[i] = tile[i * kTileN + j];
+      }
+    }
+  }
+}
+
+}  // namespace attrax::kernels::fast

@@ -1,0 +1,122 @@
+// conv2d's input gradient (conv_transpose2d) as implicit GEMMs, one per stride phase:
+//   dx[c][h][w] = Σ_{k,r,s : h + ph - r dh = p sh, w + pw - s dw = q sw} dy[k][p][q] · w[k][c][r][s]
+// Positions h with (h + ph) mod sh = φ meet exactly the taps r with r dh mod sh = φ, at
+// p = (h + ph - φ)/sh - (r dh - φ)/sh, so each phase is a stride-1 gather from a zero-padded dy:
+//   dx[c][m] = Σ_{(k,r,s) of the phase} dypad[base(m) + tap(k,r,s)] · w[k][c][r][s]
+#include <algorithm>
+#include <vector>
+
+#include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/conv_common.hpp"
+#include "engine/kernels/threading.hpp"
+
+namespace attrax::kernels::fast {
+
+namespace {
+
+struct Phase {
+  std::int64_t first_tap, taps;            // its (k,r,s) in the tap table and packed weights
+  std::int64_t first_position, positions;  // its (h,w) in the position tables
+};
+
+struct Tile {
+  std::int64_t phase, first, count;  // positions first..first+count-1 of the phase
+};
+
+// Taps r of one axis in phase φ: r dh ≡ φ (mod stride), each with its row shift (r dh - φ)/stride.
+std::vector<std::pair<std::int64_t, std::int64_t>> phase_taps(std::int64_t kernel, std::int64_t dil,
+                                                              std::int64_t stride, std::int64_t phi) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  for (std::int64_t r = 0; r < kernel; ++r)
+    if (r * dil % stride == phi) out.emplace_back(r, (r * dil - phi) / stride);
+  return out;
+}
+
+}  // namespace
+
+void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+  const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, RS = g.R * g.S;
+  // dy is padded so that every p, q a phase reads (possibly outside [0,P) x [0,Q)) reads a zero.
+  const std::int64_t top = std::max<std::int64_t>(0, ceil_div((g.R - 1) * g.dil_h - g.pad_h, g.stride_h));
+  const std::int64_t left = std::max<std::int64_t>(0, ceil_div((g.S - 1) * g.dil_w - g.pad_w, g.stride_w));
+  const std::int64_t bottom = std::max<std::int64_t>(0, (g.H - 1 + g.pad_h) / g.stride_h - (g.P - 1));
+  const std::int64_t right = std::max<std::int64_t>(0, (g.W - 1 + g.pad_w) / g.stride_w - (g.Q - 1));
+  const std::int64_t Pp = g.P + top + bottom, Qp = g.Q + left + right, plane = Pp * Qp;
+  const std::int64_t panels = ceil_div(Cg, kTileN);
+
+  thread_local std::vector<std::int64_t> tap_offsets, tap_index, bases, outputs;
+  thread_local std::vector<Phase> phases;
+  thread_local std::vector<Tile> tiles;
+  tap_offsets.clear(); tap_index.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
+  for (std::int64_t phi_h = 0; phi_h < g.stride_h; ++phi_h) {
+    for (std::int64_t phi_w = 0; phi_w < g.stride_w; ++phi_w) {
+      Phase phase{std::int64_t(tap_offsets.size()), 0, std::int64_t(bases.size()), 0};
+      const auto rows = phase_taps(g.R, g.dil_h, g.stride_h, phi_h);
+      const auto cols = phase_taps(g.S, g.dil_w, g.stride_w, phi_w);
+      for (std::int64_t k = 0; k < Kg; ++k)
+        for (const auto& [r, shift_r] : rows)
+          for (const auto& [s, shift_s] : cols) {
+            tap_offsets.push_back(k * plane - shift_r * Qp - shift_s);
+            tap_index.push_back(k * RS + r * g.S + s);
+          }
+      for (std::int64_t h = (phi_h - g.pad_h % g.stride_h + g.stride_h) % g.stride_h; h < g.H; h += g.stride_h)
+        for (std::int64_t x = (phi_w - g.pad_w % g.stride_w + g.stride_w) % g.stride_w; x < g.W; x += g.stride_w) {
+          const std::int64_t t = (h + g.pad_h - phi_h) / g.stride_h, u = (x + g.pad_w - phi_w) / g.stride_w;
+          bases.push_back((t + top) * Qp + u + left);
+          outputs.push_back(h * g.W + x);
+        }
+      phase.taps = std::int64_t(tap_offsets.size()) - phase.first_tap;
+      phase.positions = std::int64_t(bases.size()) - phase.first_position;
+      for (std::int64_t first = 0; first < phase.positions; first += kTileM)
+        tiles.push_back({std::int64_t(phases.size()), first, std::min(kTileM, phase.positions - first)});
+      phases.push_back(phase);
+    }
+  }
+
+  // The tables are this thread's; the parallel region reads them through these pointers.
+  const std::int64_t* tap_table = tap_offsets.data();
+  const std::int64_t* tap_source = tap_index.data();
+  const std::int64_t* base_table = bases.data();
+  const std::int64_t* output_table = outputs.data();
+  const Phase* phase_list = phases.data();
+  const Tile* tile_list = tiles.data();
+  const std::int64_t all_taps = std::int64_t(tap_offsets.size());
+  float* dypad = scratch(0, std::size_t(g.N * g.K * plane));
+  float* packed = scratch(1, std::size_t(g.groups * panels * all_taps * kTileN));
+  const std::int64_t n_tiles = std::int64_t(tiles.size());
+
+  ATTRAX_OMP(parallel) {
+    pad_planes(dy, g.N * g.K, g.P, g.Q, top, bottom, left, right, dypad);
+    // packed[group][panel][tap][j] = w[group Kg + k(tap)][panel kTileN + j][r(tap)][s(tap)]
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
+      const float* wg = w + (gp / panels) * Kg * Cg * RS;
+      pack_panel(all_taps, Cg, gp % panels, [&](std::int64_t tap, std::int64_t c) {
+        const std::int64_t i = tap_source[tap];
+        return wg[(i / RS * Cg + c) * RS + i % RS];
+      }, packed + gp * all_taps * kTileN);
+    }
+    float* tile = scratch(2, std::size_t(kTileM * kTileN));
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t item = 0; item < g.N * g.groups * panels * n_tiles; ++item) {
+      const Tile& t = tile_list[item % n_tiles];
+      const std::int64_t panel = item / n_tiles % panels;
+      const std::int64_t group = item / (n_tiles * panels) % g.groups, n = item / (n_tiles * panels * g.groups);
+      const Phase& phase = phase_list[t.phase];
+      const float* image = dypad + (n * g.K + group * Kg) * plane;
+      const std::int64_t* base = base_table + phase.first_position + t.first;
+      const float* rows[kTileM];
+      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + base[std::min(i, t.count - 1)];
+      tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
+                packed + ((group * panels + panel) * all_taps + phase.first_tap) * kTileN, tile, false);
+      const std::int64_t c0 = group * Cg + panel * kTileN, columns = std::min(kTileN, Cg - panel * kTileN);
+      const std::int64_t* out = output_table + phase.first_position + t.first;
+      for (std::int64_t j = 0; j < columns; ++j) {
+        float* plane_out = dx + (n * g.C + c0 + j) * g.H * g.W;
+        for (std::int64_t i = 0; i < t.count; ++i) plane_out[out[i]] = tile[i * kTileN + j];
+      }
+    }
+  }
+}
+
+}  // namespace attrax::kernels::fast

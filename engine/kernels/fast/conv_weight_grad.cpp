@@ -1,0 +1,70 @@
+// conv2d's weight gradient as an implicit GEMM with the kernel taps as rows:
+//   dw[k][(c,r,s)] = Σ_n Σ_m xpad_n[tap(c,r,s) + base(m)] · dy_n[k][m]
+// with m = (p,q), base(m) = p sh Wp + q sw and tap = c Hp Wp + r dh Wp + s dw. Each thread owns a fixed
+// block of (tap, channel) tiles and sums over images in order, so results do not depend on the
+// thread count; images are the outer loop so that one image's data stays in cache.
+#include <algorithm>
+#include <vector>
+
+#include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/conv_common.hpp"
+#include "engine/kernels/threading.hpp"
+
+namespace attrax::kernels::fast {
+
+void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
+  const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
+  const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tap_tiles = ceil_div(depth, kTileM);
+  const std::int64_t tiles = g.groups * tap_tiles * panels;
+
+  thread_local std::vector<std::int64_t> taps, bases;
+  taps.resize(std::size_t(depth));
+  bases.resize(std::size_t(PQ));
+  for (std::int64_t c = 0; c < Cg; ++c)
+    for (std::int64_t r = 0; r < g.R; ++r)
+      for (std::int64_t s = 0; s < g.S; ++s)
+        taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
+  for (std::int64_t p = 0; p < g.P; ++p)
+    for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
+
+  float* xpad = scratch(0, std::size_t(g.N * g.C * plane));
+  // dyt[n][group][panel][m][j] = dy[n][group Kg + panel kTileN + j][m]
+  float* dyt = scratch(1, std::size_t(g.N * g.groups * panels * PQ * kTileN));
+  const std::int64_t* tap_table = taps.data();
+  const std::int64_t* base_table = bases.data();
+
+  ATTRAX_OMP(parallel) {
+    pad_planes(x, g.N * g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t ngp = 0; ngp < g.N * g.groups * panels; ++ngp) {
+      const float* dyg = dy + (ngp / panels) * Kg * PQ;  // (n, group) is ngp / panels
+      pack_panel(PQ, Kg, ngp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
+                 dyt + ngp * PQ * kTileN);
+    }
+    const Range mine = thread_range(tiles);
+    float* sums = scratch(2, std::size_t(std::max<std::int64_t>(1, mine.end - mine.begin) * kTileM * kTileN));
+    for (std::int64_t n = 0; n < g.N; ++n) {
+      for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+        const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
+        const float* image = xpad + (n * g.C + group * Cg) * plane;
+        const std::int64_t first = tap_tile * kTileM;
+        const float* rows[kTileM];
+        for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + tap_table[std::min(first + i, depth - 1)];
+        tile_gemm(PQ, rows, TableOffsets{base_table},
+                  dyt + ((n * g.groups + group) * panels + panel) * PQ * kTileN,
+                  sums + (t - mine.begin) * kTileM * kTileN, n > 0);
+      }
+    }
+    for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+      const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
+      const std::int64_t first = tap_tile * kTileM, rows = std::min(kTileM, depth - first);
+      const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
+      const float* sum = sums + (t - mine.begin) * kTileM * kTileN;
+      for (std::int64_t j = 0; j < columns; ++j)
+        for (std::int64_t i = 0; i < rows; ++i) dw[(k0 + j) * depth + first + i] = sum[i * kTileN + j];
+    }
+  }
+}
+
+}  // namespace attrax::kernels::fast

@@ -1,0 +1,69 @@
+#pragma once
+// The register-blocked micro-kernel behind every fast convolution: one kTileM x kTileN tile of
+//   C[i][j] = Σ_k A(i, k) · panel[k][j],   A(i, k) = rows[i][offsets(k)]
+// where A is read in place (an implicit GEMM: rows point into a padded image, offsets walk the kernel
+// taps or the positions) and the panel is packed, kTileN contiguous floats per k. kTileM x 2 SIMD
+// accumulators stay in registers: 12 of the 16 on AVX2 (8 floats each) and NEON (4 floats each).
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+
+namespace attrax::kernels::fast {
+
+using Vec = xsimd::batch<float>;
+constexpr std::int64_t kVec = std::int64_t(Vec::size);
+constexpr std::int64_t kTileM = 6;
+constexpr std::int64_t kTileN = 2 * kVec;
+
+// A(i, k) = rows[i][k]: consecutive elements.
+struct ContiguousOffsets {
+  std::int64_t operator()(std::int64_t k) const { return k; }
+};
+
+// A(i, k) = rows[i][table[k]]: kernel taps or output positions.
+struct TableOffsets {
+  const std::int64_t* table;
+  std::int64_t operator()(std::int64_t k) const { return table[k]; }
+};
+
+// tile[i][j] (+)= Σ_{k < depth} rows[i][offsets(k)] · panel[k * kTileN + j]
+template <class Offsets>
+inline void tile_gemm(std::int64_t depth, const float* const* rows, Offsets offsets,
+                      const float* panel, float* tile, bool accumulate) {
+  Vec c00(0.f), c01(0.f), c10(0.f), c11(0.f), c20(0.f), c21(0.f);
+  Vec c30(0.f), c31(0.f), c40(0.f), c41(0.f), c50(0.f), c51(0.f);
+  const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3], *r4 = rows[4], *r5 = rows[5];
+  for (std::int64_t k = 0; k < depth; ++k) {
+    const Vec b0 = Vec::load_aligned(panel + k * kTileN);
+    const Vec b1 = Vec::load_aligned(panel + k * kTileN + kVec);
+    const std::int64_t o = offsets(k);
+    Vec a(r0[o]);
+    c00 = xsimd::fma(a, b0, c00);
+    c01 = xsimd::fma(a, b1, c01);
+    a = Vec(r1[o]);
+    c10 = xsimd::fma(a, b0, c10);
+    c11 = xsimd::fma(a, b1, c11);
+    a = Vec(r2[o]);
+    c20 = xsimd::fma(a, b0, c20);
+    c21 = xsimd::fma(a, b1, c21);
+    a = Vec(r3[o]);
+    c30 = xsimd::fma(a, b0, c30);
+    c31 = xsimd::fma(a, b1, c31);
+    a = Vec(r4[o]);
+    c40 = xsimd::fma(a, b0, c40);
+    c41 = xsimd::fma(a, b1, c41);
+    a = Vec(r5[o]);
+    c50 = xsimd::fma(a, b0, c50);
+    c51 = xsimd::fma(a, b1, c51);
+  }
+  const Vec acc[kTileM][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (std::int64_t i = 0; i < kTileM; ++i) {
+    for (std::int64_t h = 0; h < 2; ++h) {
+      float* out = tile + i * kTileN + h * kVec;
+      const Vec v = accumulate ? acc[i][h] + Vec::load_aligned(out) : acc[i][h];
+      v.store_aligned(out);
+    }
+  }
+}
+
+}  // namespace attrax::kernels::fast

@@ -1,0 +1,35 @@
+#pragma once
+// Threading policy, in one place. Each op opens at most one OpenMP region (never nested) and splits
+// its work in fixed static chunks whose results do not depend on which thread computes them, so every
+// op gives bit-identical results for any thread count.
+#include <cstddef>
+#include <cstdint>
+
+#ifdef ATTRAX_OPENMP
+#include <omp.h>
+#define ATTRAX_PRAGMA(text) _Pragma(#text)
+#else
+#define ATTRAX_PRAGMA(text)
+#endif
+
+// `ATTRAX_OMP(parallel for schedule(static))` expands to the OpenMP pragma when threads are on.
+#define ATTRAX_OMP(text) ATTRAX_PRAGMA(omp text)
+
+namespace attrax::kernels {
+
+// Threads an op may use (OMP_NUM_THREADS or set_threads; 1 without OpenMP).
+int max_threads();
+void set_threads(int threads);
+
+// The calling thread's share [begin, end) of `count` items, in fixed contiguous chunks (inside an
+// OpenMP region; the whole range outside one).
+struct Range {
+  std::int64_t begin, end;
+};
+Range thread_range(std::int64_t count);
+
+// Per-thread scratch memory reused across calls (so kernels do not allocate in steady state):
+// `count` floats, 64-byte aligned, contents unspecified. Distinct `slot`s are distinct buffers.
+float* scratch(int slot, std::size_t count);
+
+}  // namespace attrax::kernels

@@ -1,0 +1,120 @@
+// The fast convolution kernels against their reference twins over a grid of geometries (odd sizes,
+// tile tails, strides, padding, dilation, groups, batch 1, 1 to 128 channels), and bit-identical
+// results for 1 and 2 threads.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "engine/attrax.hpp"
+#include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/reference/conv.hpp"
+#include "engine/kernels/threading.hpp"
+
+using namespace attrax;
+using kernels::ConvGeometry;
+
+namespace {
+
+struct Case {
+  std::int64_t N, C, H, W, K, R, S, stride, pad, dil, groups;
+};
+
+ConvGeometry geometry(const Case& c) {
+  const std::int64_t P = (c.H + 2 * c.pad - c.dil * (c.R - 1) - 1) / c.stride + 1;
+  const std::int64_t Q = (c.W + 2 * c.pad - c.dil * (c.S - 1) - 1) / c.stride + 1;
+  return {c.N, c.C, c.H, c.W, c.K, c.R, c.S, P, Q, c.stride, c.stride, c.pad, c.pad, c.dil, c.dil, c.groups};
+}
+
+std::vector<float> random_values(std::int64_t n, std::uint64_t stream) {
+  std::vector<float> v(static_cast<std::size_t>(n));
+  Generator gen(99, stream);
+  gen.fill_normal(v.data(), n);
+  return v;
+}
+
+// max |a - b| / (1 + max |b|)
+double relative_gap(const std::vector<float>& a, const std::vector<float>& b) {
+  double gap = 0, scale = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    gap = std::max(gap, double(std::abs(a[i] - b[i])));
+    scale = std::max(scale, double(std::abs(b[i])));
+  }
+  return gap / (1 + scale);
+}
+
+std::string describe(const Case& c) {
+  std::ostringstream os;
+  os << "N=" << c.N << " C=" << c.C << " " << c.H << "x" << c.W << " K=" << c.K << " kernel " << c.R << "x"
+     << c.S << " stride " << c.stride << " pad " << c.pad << " dil " << c.dil << " groups " << c.groups;
+  return os.str();
+}
+
+void check_case(const Case& c) {
+  const ConvGeometry g = geometry(c);
+  const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * (g.C / g.groups) * g.R * g.S, ys = g.N * g.K * g.P * g.Q;
+  const auto x = random_values(xs, 1), w = random_values(ws, 2), dy = random_values(ys, 3);
+  std::vector<float> fast(std::size_t(std::max({xs, ws, ys}))), ref(fast.size());
+
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), fast.data());
+  kernels::reference::conv2d_forward(g, x.data(), w.data(), ref.data());
+  fast.resize(std::size_t(ys)); ref.resize(std::size_t(ys));
+  CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "forward, " << describe(c));
+
+  fast.assign(std::size_t(xs), 0.f); ref.assign(std::size_t(xs), 0.f);
+  kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), fast.data());
+  kernels::reference::conv2d_input_grad(g, dy.data(), w.data(), ref.data());
+  CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "input gradient, " << describe(c));
+
+  fast.assign(std::size_t(ws), 0.f); ref.assign(std::size_t(ws), 0.f);
+  kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), fast.data());
+  kernels::reference::conv2d_weight_grad(g, x.data(), dy.data(), ref.data());
+  CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "weight gradient, " << describe(c));
+}
+
+}  // namespace
+
+TEST_CASE("fast conv kernels match the reference on ResNet shapes") {
+  // (cin, cout, size, stride) of ResNet-8/20 at 28x28, at batch 2.
+  for (const Case& c : {Case{2, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1}, Case{2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1},
+                       Case{2, 16, 28, 28, 32, 3, 3, 2, 1, 1, 1}, Case{2, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1},
+                       Case{2, 32, 14, 14, 64, 3, 3, 2, 1, 1, 1}, Case{2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1},
+                       Case{2, 16, 28, 28, 32, 1, 1, 2, 0, 1, 1}, Case{1, 64, 7, 7, 128, 1, 1, 1, 0, 1, 1}})
+    check_case(c);
+}
+
+TEST_CASE("fast conv kernels match the reference on odd geometries") {
+  for (std::int64_t stride : {1, 2, 3})
+    for (std::int64_t pad : {0, 1, 2})
+      for (std::int64_t dil : {1, 2})
+        for (std::int64_t groups : {1, 3}) {
+          check_case({1, 3 * groups, 9, 7, 5 * groups, 3, 2, stride, pad, dil, groups});
+          check_case({3, 6, 5, 11, 17 * groups, 2, 3, stride, pad, dil, groups});
+        }
+  check_case({2, 8, 6, 6, 8, 3, 3, 1, 1, 1, 8});  // depthwise
+  check_case({1, 2, 4, 4, 33, 5, 5, 1, 2, 1, 1});  // kernel as large as the padded input allows
+}
+
+TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
+  const ConvGeometry g = geometry({3, 16, 14, 14, 32, 3, 3, 2, 1, 1, 1});
+  const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
+  const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);
+  std::vector<float> y1(static_cast<std::size_t>(ys)), dx1(static_cast<std::size_t>(xs)),
+      dw1(static_cast<std::size_t>(ws));
+  std::vector<float> y2 = y1, dx2 = dx1, dw2 = dw1;
+  const int before = kernels::max_threads();
+  kernels::set_threads(1);
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), y1.data());
+  kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx1.data());
+  kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw1.data());
+  kernels::set_threads(2);
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), y2.data());
+  kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx2.data());
+  kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw2.data());
+  kernels::set_threads(before);
+  CHECK(y1 == y2);
+  CHECK(dx1 == dx2);
+  CHECK(dw1 == dw2);
+}
