@@ -9,8 +9,9 @@ class Storage {
  public:
   static constexpr std::size_t kAlignment = 64;
 
-  // Zero-initialised buffer of `bytes` bytes (at least one cache line, so empty tensors are valid).
-  explicit Storage(std::size_t bytes);
+  // A buffer of `bytes` bytes (at least one cache line, so empty tensors are valid), zero-filled when
+  // `zeroed`, otherwise left as allocated (for outputs an op writes in full).
+  Storage(std::size_t bytes, bool zeroed);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;

@@ -13,9 +13,9 @@ namespace attrax {
 
 namespace {
 
-Tensor allocate(const Shape& shape, DType dtype) {
+Tensor allocate(const Shape& shape, DType dtype, bool zeroed) {
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype), zeroed);
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
@@ -27,7 +27,7 @@ Tensor copy_from(const std::vector<T>& values, const Shape& shape) {
     throw ShapeError("from_data: " + std::to_string(values.size()) + " values cannot fill shape " +
                      shape.str() + " (" + std::to_string(shape.numel()) + " elements)");
   }
-  Tensor t = allocate(shape, dtype_of<T>());
+  Tensor t = allocate(shape, dtype_of<T>(), false);
   if (!values.empty()) std::memcpy(t.data<T>(), values.data(), values.size() * sizeof(T));
   return t;
 }
@@ -58,14 +58,14 @@ std::int64_t flat_index(const Shape& shape, std::initializer_list<std::int64_t> 
 
 }  // namespace
 
-Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate(shape, dtype); }
+Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate(shape, dtype, false); }
 
-Tensor Tensor::zeros(const Shape& shape, DType dtype) { return allocate(shape, dtype); }
+Tensor Tensor::zeros(const Shape& shape, DType dtype) { return allocate(shape, dtype, true); }
 
 Tensor Tensor::ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
 
 Tensor Tensor::full(const Shape& shape, double value, DType dtype) {
-  Tensor t = allocate(shape, dtype);
+  Tensor t = allocate(shape, dtype, false);
   visit_dtype(dtype, [&]<class T>() { fill<T>(t, value); });
   return t;
 }
@@ -79,7 +79,7 @@ Tensor Tensor::arange(double start, double end, double step, DType dtype) {
                 std::to_string(step) + ")");
   }
   const double count = std::ceil((end - start) / step);
-  Tensor t = allocate(Shape{count > 0 ? static_cast<std::int64_t>(count) : 0}, dtype);
+  Tensor t = allocate(Shape{count > 0 ? static_cast<std::int64_t>(count) : 0}, dtype, false);
   visit_dtype(dtype, [&]<class T>() {
     T* p = t.data<T>();
     for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(start + step * double(i));
@@ -90,13 +90,13 @@ Tensor Tensor::arange(double start, double end, double step, DType dtype) {
 Tensor Tensor::arange(std::int64_t end, DType dtype) { return arange(0.0, double(end), 1.0, dtype); }
 
 Tensor Tensor::rand(const Shape& shape, Generator& gen, DType dtype) {
-  Tensor t = allocate(shape, dtype);
+  Tensor t = allocate(shape, dtype, false);
   visit_floating(dtype, "rand", [&]<class T>() { gen.fill_uniform(t.data<T>(), t.numel()); });
   return t;
 }
 
 Tensor Tensor::randn(const Shape& shape, Generator& gen, DType dtype) {
-  Tensor t = allocate(shape, dtype);
+  Tensor t = allocate(shape, dtype, false);
   visit_floating(dtype, "randn", [&]<class T>() { gen.fill_normal(t.data<T>(), t.numel()); });
   return t;
 }
@@ -227,7 +227,7 @@ Tensor Tensor::detach() const {
 
 Tensor Tensor::clone() const {
   require_defined("clone");
-  Tensor out = allocate(shape(), dtype());
+  Tensor out = allocate(shape(), dtype(), false);
   std::memcpy(out.impl_->storage->data(), impl_->storage->data(),
               static_cast<std::size_t>(numel()) * dtype_size(dtype()));
   return out;
@@ -236,7 +236,7 @@ Tensor Tensor::clone() const {
 Tensor Tensor::to(DType target) const {
   require_defined("to");
   if (target == dtype()) return *this;
-  Tensor out = allocate(shape(), target);
+  Tensor out = allocate(shape(), target, false);
   visit_dtype(dtype(), [&]<class From>() {
     visit_dtype(target, [&]<class To>() {
       const From* src = data<From>();

@@ -1,13 +1,17 @@
 #pragma once
-// Pieces shared by the fast convolution kernels: zero-padded image copies and packed weight panels.
+// Pieces shared by the fast convolution kernels: zero-padded image copies, packed weight panels and
+// the loop that walks images so that each one is padded right before it is used (while in cache).
 #include <cstdint>
 
 #include "engine/kernels/fast/tile_gemm.hpp"
+#include "engine/kernels/threading.hpp"
 
 namespace attrax::kernels::fast {
 
-// dst: [images, channels, H + top + bottom, W + left + right] = src: [images, channels, H, W] with
-// zero borders. Runs inside the caller's parallel region (an `omp for` over images and channels).
+// Extra floats after a padded buffer: a 16-wide tile may read past the last row it uses.
+constexpr std::int64_t kSlack = 2 * kTileN;
+
+// dst: [planes, H + top + bottom, W + left + right] = src: [planes, H, W] with zero borders.
 void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int64_t W,
                 std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right,
                 float* dst);
@@ -24,5 +28,37 @@ void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B 
 }
 
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// Calls work(n, padded, item) for every image n < N and item < items, where `padded` holds image n
+// as written by pad(n, padded) (image_floats floats). Runs in its own parallel region after
+// prepare() (called by every thread; use `omp for` inside it). When the batch divides among the
+// threads each thread pads and finishes its own images one at a time (the image stays in cache);
+// otherwise (batch 1) all images are padded first and the items are shared.
+template <class Prepare, class Pad, class Work>
+void for_each_image_item(std::int64_t N, std::int64_t items, std::int64_t image_floats, Prepare prepare,
+                         Pad pad, Work work) {
+  const std::int64_t threads = max_threads();
+  if (N % threads == 0 || N >= 8 * threads) {
+    ATTRAX_OMP(parallel) {
+      prepare();
+      float* padded = scratch(0, std::size_t(image_floats + kSlack));
+      const Range mine = thread_range(N);
+      for (std::int64_t n = mine.begin; n < mine.end; ++n) {
+        pad(n, padded);
+        for (std::int64_t item = 0; item < items; ++item) work(n, padded, item);
+      }
+    }
+    return;
+  }
+  float* padded = scratch(0, std::size_t(N * image_floats + kSlack));
+  ATTRAX_OMP(parallel) {
+    prepare();
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t n = 0; n < N; ++n) pad(n, padded + n * image_floats);
+    const Range mine = thread_range(N * items);
+    for (std::int64_t i = mine.begin; i < mine.end; ++i)
+      work(i / items, padded + i / items * image_floats, i % items);
+  }
+}
 
 }  // namespace attrax::kernels::fast

@@ -7,7 +7,7 @@
 
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/conv_common.hpp"
-#include "engine/kernels/threading.hpp"
+#include "engine/kernels/fast/conv_direct.hpp"
 
 namespace attrax::kernels::fast {
 
@@ -25,39 +25,48 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
         taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
   for (std::int64_t p = 0; p < g.P; ++p)
     for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
-
-  float* xpad = scratch(0, std::size_t(g.N * g.C * plane));
-  float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
   const std::int64_t* tap_table = taps.data();
   const std::int64_t* base_table = bases.data();
+  const auto pad_image = [&](std::int64_t n, float* out) {
+    pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, out);
+  };
+  // Few taps (the image stem, depthwise): the direct kernel, vectorised along output rows.
+  if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
+    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, g.C * plane, depth, tap_table, w};
+    return direct_conv(direct, pad_image, y);
+  }
+  float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
 
-  ATTRAX_OMP(parallel) {
-    pad_planes(x, g.N * g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
-    // packed[group][panel][(c,r,s)][j] = w[group Kg + panel kTileN + j][(c,r,s)]
+  // packed[group][panel][(c,r,s)][j] = w[group Kg + panel kTileN + j][(c,r,s)]
+  const auto pack_weights = [&] {
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * depth;
       pack_panel(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) { return wg[j * depth + k]; },
                  packed + gp * depth * kTileN);
     }
-    float* tile = scratch(2, std::size_t(kTileM * kTileN));
-    ATTRAX_OMP(for schedule(static))
-    for (std::int64_t item = 0; item < g.N * g.groups * panels * tiles; ++item) {
-      const std::int64_t t = item % tiles, panel = item / tiles % panels;
-      const std::int64_t group = item / (tiles * panels) % g.groups, n = item / (tiles * panels * g.groups);
-      const float* image = xpad + (n * g.C + group * Cg) * plane;
-      const std::int64_t m0 = t * kTileM, count = std::min(kTileM, PQ - m0);
+  };
+  // item = (group, panel, chunk of kChunk tiles of 6 positions)
+  constexpr std::int64_t kChunk = 8;
+  const std::int64_t chunks = ceil_div(tiles, kChunk);
+  const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
+    const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);
+    const float* group_image = image + group * Cg * plane;
+    const float* weights = packed + (group * panels + panel) * depth * kTileN;
+    const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
+    float* out = y + (n * g.K + k0) * PQ;
+    const std::int64_t last = std::min(PQ, (chunk + 1) * kChunk * kTileM);
+    for (std::int64_t m0 = chunk * kChunk * kTileM; m0 < last; m0 += kTileM) {
+      const std::int64_t count = std::min(kTileM, PQ - m0);
       const float* rows[kTileM];
-      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + base_table[std::min(m0 + i, PQ - 1)];
-      tile_gemm(depth, rows, TableOffsets{tap_table}, packed + (group * panels + panel) * depth * kTileN,
-                tile, false);
-      const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
-      for (std::int64_t j = 0; j < columns; ++j) {
-        float* out = y + (n * g.K + k0 + j) * PQ + m0;
-        for (std::int64_t i = 0; i < count; ++i) out[i] = tile[i * kTileN + j];
-      }
+      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base_table[std::min(m0 + i, PQ - 1)];
+      alignas(64) float tile[kTileM * kTileN];
+      tile_gemm(depth, rows, TableOffsets{tap_table}, weights, tile, false);
+      for (std::int64_t j = 0; j < columns; ++j)
+        for (std::int64_t i = 0; i < count; ++i) out[j * PQ + m0 + i] = tile[i * kTileN + j];
     }
-  }
+  };
+  for_each_image_item(g.N, g.groups * panels * chunks, g.C * plane, pack_weights, pad_image, compute_chunk);
 }
 
 }  // namespace attrax::kernels::fast

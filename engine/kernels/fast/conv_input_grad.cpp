@@ -8,7 +8,7 @@
 
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/conv_common.hpp"
-#include "engine/kernels/threading.hpp"
+#include "engine/kernels/fast/conv_direct.hpp"
 
 namespace attrax::kernels::fast {
 
@@ -43,8 +43,32 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
   const std::int64_t right = std::max<std::int64_t>(0, (g.W - 1 + g.pad_w) / g.stride_w - (g.Q - 1));
   const std::int64_t Pp = g.P + top + bottom, Qp = g.Q + left + right, plane = Pp * Qp;
   const std::int64_t panels = ceil_div(Cg, kTileN);
-
+  const auto pad_image = [&](std::int64_t n, float* out) {
+    pad_planes(dy + n * g.K * g.P * g.Q, g.K, g.P, g.Q, top, bottom, left, right, out);
+  };
   thread_local std::vector<std::int64_t> tap_offsets, tap_index, bases, outputs;
+
+  // Few input channels (the image stem, depthwise) at stride 1: the direct kernel over dy with the
+  // kernel flipped, dx[c][h][w] = Σ_{k,r,s} dypad[k][h + (R-1-r) dh][w + (S-1-s) dw] w[k][c][r][s].
+  if (g.stride_h == 1 && g.stride_w == 1 && Cg < kVec && top == (g.R - 1) * g.dil_h - g.pad_h &&
+      left == (g.S - 1) * g.dil_w - g.pad_w) {
+    const std::int64_t depth = Kg * RS;
+    tap_offsets.resize(std::size_t(depth));
+    for (std::int64_t k = 0; k < Kg; ++k)
+      for (std::int64_t r = 0; r < g.R; ++r)
+        for (std::int64_t s = 0; s < g.S; ++s)
+          tap_offsets[std::size_t((k * g.R + r) * g.S + s)] =
+              k * plane + (g.R - 1 - r) * g.dil_h * Qp + (g.S - 1 - s) * g.dil_w;
+    // flipped[c][(k,r,s)] = w[group(c) Kg + k][c mod Cg][r][s]
+    float* flipped = scratch(1, std::size_t(g.C * depth));
+    for (std::int64_t c = 0; c < g.C; ++c)
+      for (std::int64_t i = 0; i < depth; ++i)
+        flipped[c * depth + i] = w[((c / Cg * Kg + i / RS) * Cg + c % Cg) * RS + i % RS];
+    const DirectConv direct{g.N, g.C, g.H, g.W, g.groups, Kg * plane, Qp, g.K * plane, depth,
+                            tap_offsets.data(), flipped};
+    return direct_conv(direct, pad_image, dx);
+  }
+
   thread_local std::vector<Phase> phases;
   thread_local std::vector<Tile> tiles;
   tap_offsets.clear(); tap_index.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
@@ -80,14 +104,11 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
   const std::int64_t* output_table = outputs.data();
   const Phase* phase_list = phases.data();
   const Tile* tile_list = tiles.data();
-  const std::int64_t all_taps = std::int64_t(tap_offsets.size());
-  float* dypad = scratch(0, std::size_t(g.N * g.K * plane));
+  const std::int64_t all_taps = std::int64_t(tap_offsets.size()), n_tiles = std::int64_t(tiles.size());
   float* packed = scratch(1, std::size_t(g.groups * panels * all_taps * kTileN));
-  const std::int64_t n_tiles = std::int64_t(tiles.size());
 
-  ATTRAX_OMP(parallel) {
-    pad_planes(dy, g.N * g.K, g.P, g.Q, top, bottom, left, right, dypad);
-    // packed[group][panel][tap][j] = w[group Kg + k(tap)][panel kTileN + j][r(tap)][s(tap)]
+  // packed[group][panel][tap][j] = w[group Kg + k(tap)][panel kTileN + j][r(tap)][s(tap)]
+  const auto pack_weights = [&] {
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * Cg * RS;
@@ -96,27 +117,27 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
         return wg[(i / RS * Cg + c) * RS + i % RS];
       }, packed + gp * all_taps * kTileN);
     }
-    float* tile = scratch(2, std::size_t(kTileM * kTileN));
-    ATTRAX_OMP(for schedule(static))
-    for (std::int64_t item = 0; item < g.N * g.groups * panels * n_tiles; ++item) {
-      const Tile& t = tile_list[item % n_tiles];
-      const std::int64_t panel = item / n_tiles % panels;
-      const std::int64_t group = item / (n_tiles * panels) % g.groups, n = item / (n_tiles * panels * g.groups);
-      const Phase& phase = phase_list[t.phase];
-      const float* image = dypad + (n * g.K + group * Kg) * plane;
-      const std::int64_t* base = base_table + phase.first_position + t.first;
-      const float* rows[kTileM];
-      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + base[std::min(i, t.count - 1)];
-      tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
-                packed + ((group * panels + panel) * all_taps + phase.first_tap) * kTileN, tile, false);
-      const std::int64_t c0 = group * Cg + panel * kTileN, columns = std::min(kTileN, Cg - panel * kTileN);
-      const std::int64_t* out = output_table + phase.first_position + t.first;
-      for (std::int64_t j = 0; j < columns; ++j) {
-        float* plane_out = dx + (n * g.C + c0 + j) * g.H * g.W;
-        for (std::int64_t i = 0; i < t.count; ++i) plane_out[out[i]] = tile[i * kTileN + j];
-      }
+  };
+  // item = (group, panel, tile of up to 6 positions of one phase)
+  const auto compute_tile = [&](std::int64_t n, const float* image, std::int64_t item) {
+    const Tile& t = tile_list[item % n_tiles];
+    const std::int64_t panel = item / n_tiles % panels, group = item / (n_tiles * panels);
+    const Phase& phase = phase_list[t.phase];
+    const float* group_image = image + group * Kg * plane;
+    const std::int64_t* base = base_table + phase.first_position + t.first;
+    const float* rows[kTileM];
+    for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base[std::min(i, t.count - 1)];
+    alignas(64) float tile[kTileM * kTileN];
+    tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
+              packed + ((group * panels + panel) * all_taps + phase.first_tap) * kTileN, tile, false);
+    const std::int64_t c0 = group * Cg + panel * kTileN, columns = std::min(kTileN, Cg - panel * kTileN);
+    const std::int64_t* out = output_table + phase.first_position + t.first;
+    for (std::int64_t j = 0; j < columns; ++j) {
+      float* plane_out = dx + (n * g.C + c0 + j) * g.H * g.W;
+      for (std::int64_t i = 0; i < t.count; ++i) plane_out[out[i]] = tile[i * kTileN + j];
     }
-  }
+  };
+  for_each_image_item(g.N, g.groups * panels * n_tiles, g.K * plane, pack_weights, pad_image, compute_tile);
 }
 
 }  // namespace attrax::kernels::fast

@@ -2,7 +2,8 @@
 //   dw[k][(c,r,s)] = Σ_n Σ_m xpad_n[tap(c,r,s) + base(m)] · dy_n[k][m]
 // with m = (p,q), base(m) = p sh Wp + q sw and tap = c Hp Wp + r dh Wp + s dw. Each thread owns a fixed
 // block of (tap, channel) tiles and sums over images in order, so results do not depend on the
-// thread count; images are the outer loop so that one image's data stays in cache.
+// thread count; images are the outer loop, each padded and transposed by every thread into its own
+// buffers, so that one image's data stays in cache.
 #include <algorithm>
 #include <vector>
 
@@ -28,31 +29,29 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
   for (std::int64_t p = 0; p < g.P; ++p)
     for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
 
-  float* xpad = scratch(0, std::size_t(g.N * g.C * plane));
-  // dyt[n][group][panel][m][j] = dy[n][group Kg + panel kTileN + j][m]
-  float* dyt = scratch(1, std::size_t(g.N * g.groups * panels * PQ * kTileN));
   const std::int64_t* tap_table = taps.data();
   const std::int64_t* base_table = bases.data();
 
   ATTRAX_OMP(parallel) {
-    pad_planes(x, g.N * g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
-    ATTRAX_OMP(for schedule(static))
-    for (std::int64_t ngp = 0; ngp < g.N * g.groups * panels; ++ngp) {
-      const float* dyg = dy + (ngp / panels) * Kg * PQ;  // (n, group) is ngp / panels
-      pack_panel(PQ, Kg, ngp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
-                 dyt + ngp * PQ * kTileN);
-    }
     const Range mine = thread_range(tiles);
+    float* xpad = scratch(0, std::size_t(g.C * plane + kSlack));
+    // dyt[group][panel][m][j] = dy_n[group Kg + panel kTileN + j][m]
+    float* dyt = scratch(1, std::size_t(g.groups * panels * PQ * kTileN));
     float* sums = scratch(2, std::size_t(std::max<std::int64_t>(1, mine.end - mine.begin) * kTileM * kTileN));
-    for (std::int64_t n = 0; n < g.N; ++n) {
+    for (std::int64_t n = 0; n < g.N && mine.begin < mine.end; ++n) {
+      pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
+      for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
+        const float* dyg = dy + (n * g.K + gp / panels * Kg) * PQ;
+        pack_panel(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
+                   dyt + gp * PQ * kTileN);
+      }
       for (std::int64_t t = mine.begin; t < mine.end; ++t) {
         const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
-        const float* image = xpad + (n * g.C + group * Cg) * plane;
+        const float* image = xpad + group * Cg * plane;
         const std::int64_t first = tap_tile * kTileM;
         const float* rows[kTileM];
         for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + tap_table[std::min(first + i, depth - 1)];
-        tile_gemm(PQ, rows, TableOffsets{base_table},
-                  dyt + ((n * g.groups + group) * panels + panel) * PQ * kTileN,
+        tile_gemm(PQ, rows, TableOffsets{base_table}, dyt + (group * panels + panel) * PQ * kTileN,
                   sums + (t - mine.begin) * kTileM * kTileN, n > 0);
       }
     }

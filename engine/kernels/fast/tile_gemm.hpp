@@ -67,3 +67,48 @@ inline void tile_gemm(std::int64_t depth, const float* const* rows, Offsets offs
 }
 
 }  // namespace attrax::kernels::fast
+
+namespace attrax::kernels::fast {
+
+// The direct-convolution micro-kernel (stride 1): one output channel, kTileM rows x kTileN columns,
+//   out[i][j] = Σ_k weights[k] · rows[i][taps[k] + j]   (i < out_rows, j < out_columns)
+// where rows[i] points at output row i's first column in the padded source. Each weight is
+// broadcast once and meets 12 contiguous vector loads, so it suits few channels (the image stem)
+// where the GEMM's tiles would be mostly empty.
+inline void direct_tile(std::int64_t depth, const float* const* rows, const std::int64_t* taps,
+                        const float* weights, float* const* out, std::int64_t out_rows,
+                        std::int64_t out_columns) {
+  Vec c00(0.f), c01(0.f), c10(0.f), c11(0.f), c20(0.f), c21(0.f);
+  Vec c30(0.f), c31(0.f), c40(0.f), c41(0.f), c50(0.f), c51(0.f);
+  const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3], *r4 = rows[4], *r5 = rows[5];
+  for (std::int64_t k = 0; k < depth; ++k) {
+    const Vec a(weights[k]);
+    const std::int64_t o = taps[k];
+    c00 = xsimd::fma(a, Vec::load_unaligned(r0 + o), c00);
+    c01 = xsimd::fma(a, Vec::load_unaligned(r0 + o + kVec), c01);
+    c10 = xsimd::fma(a, Vec::load_unaligned(r1 + o), c10);
+    c11 = xsimd::fma(a, Vec::load_unaligned(r1 + o + kVec), c11);
+    c20 = xsimd::fma(a, Vec::load_unaligned(r2 + o), c20);
+    c21 = xsimd::fma(a, Vec::load_unaligned(r2 + o + kVec), c21);
+    c30 = xsimd::fma(a, Vec::load_unaligned(r3 + o), c30);
+    c31 = xsimd::fma(a, Vec::load_unaligned(r3 + o + kVec), c31);
+    c40 = xsimd::fma(a, Vec::load_unaligned(r4 + o), c40);
+    c41 = xsimd::fma(a, Vec::load_unaligned(r4 + o + kVec), c41);
+    c50 = xsimd::fma(a, Vec::load_unaligned(r5 + o), c50);
+    c51 = xsimd::fma(a, Vec::load_unaligned(r5 + o + kVec), c51);
+  }
+  const Vec acc[kTileM][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (std::int64_t i = 0; i < out_rows; ++i) {
+    if (out_columns == kTileN) {
+      acc[i][0].store_unaligned(out[i]);
+      acc[i][1].store_unaligned(out[i] + kVec);
+      continue;
+    }
+    alignas(64) float row[kTileN];
+    acc[i][0].store_aligned(row);
+    acc[i][1].store_aligned(row + kVec);
+    for (std::int64_t j = 0; j < out_columns; ++j) out[i][j] = row[j];
+  }
+}
+
+}  // namespace attrax::kernels::fast

@@ -18,17 +18,31 @@ inline std::array<std::int64_t, Shape::kMaxRank> broadcast_strides(const Shape& 
 }
 
 // Calls visit(out_index, offsets[0..Inputs)) for every element of `out` in row-major order, where
-// offsets[k] is the matching element of input k under broadcasting.
+// offsets[k] is the matching element of input k under broadcasting. The last axis is a plain inner
+// loop; the multi-index carry runs once per row.
 template <int Inputs, class Visit>
 void broadcast_walk(const Shape& out, const std::array<Shape, Inputs>& inputs, Visit&& visit) {
+  const std::int64_t n = out.numel();
+  if (n == 0) return;
+  if (out.rank() == 0) {
+    visit(std::int64_t(0), std::array<std::int64_t, Inputs>{});
+    return;
+  }
   std::array<std::array<std::int64_t, Shape::kMaxRank>, Inputs> strides;
   for (int k = 0; k < Inputs; ++k) strides[k] = broadcast_strides(inputs[k], out);
+  const int last = out.rank() - 1;
+  const std::int64_t inner = out[last];
+  std::array<std::int64_t, Inputs> step;
+  for (int k = 0; k < Inputs; ++k) step[k] = strides[k][last];
   std::array<std::int64_t, Shape::kMaxRank> index{};
   std::array<std::int64_t, Inputs> offset{};
-  const std::int64_t n = out.numel();
-  for (std::int64_t i = 0; i < n; ++i) {
-    visit(i, offset);
-    for (int axis = out.rank() - 1; axis >= 0; --axis) {  // increment the multi-index with carry
+  for (std::int64_t row = 0; row < n; row += inner) {
+    std::array<std::int64_t, Inputs> at = offset;
+    for (std::int64_t j = 0; j < inner; ++j) {
+      visit(row + j, at);
+      for (int k = 0; k < Inputs; ++k) at[k] += step[k];
+    }
+    for (int axis = last - 1; axis >= 0; --axis) {  // next row: increment the outer index with carry
       ++index[axis];
       for (int k = 0; k < Inputs; ++k) offset[k] += strides[k][axis];
       if (index[axis] < out[axis]) break;

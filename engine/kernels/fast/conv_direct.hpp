@@ -1,0 +1,49 @@
+#pragma once
+// Direct stride-1 convolution over a zero-padded source, for problems with few channels on one
+// side (the 1- or 3-channel image stem, forward and input gradient; depthwise convolutions):
+//   out[n][o][h][w] = Σ_k weights[o][k] · src_n[group(o) + taps[k] + h row + w]
+#include <algorithm>
+#include <cstdint>
+
+#include "engine/kernels/fast/conv_common.hpp"
+
+namespace attrax::kernels::fast {
+
+struct DirectConv {
+  std::int64_t N;                        // images
+  std::int64_t outputs, out_h, out_w;    // out: [N, outputs, out_h, out_w]
+  std::int64_t groups;                   // output o reads source channels of group o / (outputs / groups)
+  std::int64_t group_stride;             // floats between the source channels of consecutive groups
+  std::int64_t row;                      // floats between source rows
+  std::int64_t image_floats;             // one padded source image
+  std::int64_t depth;                    // taps per output
+  const std::int64_t* taps;              // [depth] offsets in the padded source
+  const float* weights;                  // [outputs][depth]
+};
+
+// Runs the direct convolution: pad(n, dst) writes padded source image n (image_floats floats).
+template <class Pad>
+void direct_conv(const DirectConv& d, Pad pad, float* out) {
+  const std::int64_t row_tiles = ceil_div(d.out_h, kTileM);
+  const std::int64_t per_group = d.outputs / d.groups;
+  // item = (output channel, row tile); the column tiles are its inner loop
+  const auto compute_rows = [&](std::int64_t n, const float* image, std::int64_t item) {
+    const std::int64_t rt = item % row_tiles, o = item / row_tiles;
+    const std::int64_t h0 = rt * kTileM, rows_valid = std::min(kTileM, d.out_h - h0);
+    const float* source = image + o / per_group * d.group_stride;
+    float* plane = out + (n * d.outputs + o) * d.out_h * d.out_w + h0 * d.out_w;
+    const float* rows[kTileM];
+    float* targets[kTileM];
+    for (std::int64_t w0 = 0; w0 < d.out_w; w0 += kTileN) {
+      for (std::int64_t i = 0; i < kTileM; ++i) {
+        rows[i] = source + (h0 + std::min(i, rows_valid - 1)) * d.row + w0;
+        targets[i] = plane + i * d.out_w + w0;
+      }
+      direct_tile(d.depth, rows, d.taps, d.weights + o * d.depth, targets, rows_valid,
+                  std::min(kTileN, d.out_w - w0));
+    }
+  };
+  for_each_image_item(d.N, d.outputs * row_tiles, d.image_floats, [] {}, pad, compute_rows);
+}
+
+}  // namespace attrax::kernels::fast
