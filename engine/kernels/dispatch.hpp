@@ -86,6 +86,12 @@ void batch_norm_apply(const AxisGeometry& g, const T* x, const T* scale, const T
 }
 
 template <class T>
+void batch_norm_backward(const AxisGeometry& g, const T* x, const T* grad, const T* mean,
+                         const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta) {
+  reference::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta);
+}
+
+template <class T>
 void softmax(const AxisGeometry& g, const T* x, T* y, bool log) {
   reference::softmax(g, x, y, log);
 }

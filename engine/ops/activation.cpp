@@ -22,6 +22,9 @@ RecordOptions nonlinearity(Nonlinearity kind, const Tensor& x) {
 Tensor relu(const Tensor& x) {
   Tensor y = unary_map("relu", x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
   return record("relu", y, {x}, [x](const Tensor& g, const BackwardContext&) -> Grads {
+    // Unrecorded passes take one fused loop; recorded ones keep g as a differentiable factor.
+    if (!GradMode::enabled())
+      return {detail::binary_map("relu", g, x, [](auto gv, auto xv) { return xv > 0 ? gv : decltype(gv)(0); })};
     return {g * step(x)};
   }, nonlinearity(Nonlinearity::Relu, x));
 }

@@ -105,6 +105,19 @@ void update_running(Tensor& running_mean, Tensor& running_var, const Tensor& mea
   });
 }
 
+// The training-mode VJP through the fused kernel (values only, no tape): {dx, dgamma, dbeta}.
+Grads fused_backward(const ChannelLayout& layout, const Tensor& x, const Tensor& g, const Tensor& mean,
+                     const Tensor& invstd, const Tensor& gamma) {
+  const std::int64_t C = layout.geometry.axis;
+  Grads grads{Tensor::empty(x.shape(), x.dtype()), Tensor::empty({C}, x.dtype()), Tensor::empty({C}, x.dtype())};
+  visit_floating(x.dtype(), "batch_norm", [&]<class T>() {
+    kernels::batch_norm_backward(layout.geometry, x.data<T>(), g.data<T>(), mean.data<T>(), invstd.data<T>(),
+                                 gamma.defined() ? gamma.data<T>() : nullptr, grads[0].data<T>(),
+                                 grads[1].data<T>(), grads[2].data<T>());
+  });
+  return grads;
+}
+
 // Training: batch statistics. With xhat = (x - mean) invstd recomputed from x by differentiable ops,
 //   dx = gamma invstd (g - mean(g) - xhat mean(g xhat)),  dgamma = Σ g xhat,  dbeta = Σ g
 Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
@@ -123,9 +136,13 @@ Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta
                                    batch_var.data<T>());
   });
   update_running(running_mean, running_var, batch_mean, batch_var, options.momentum, count);
-  const Tensor y = normalize(x, layout, batch_mean, batch_var, gamma, beta, options.eps).y;
-  return record("batch_norm", y, {x, gamma, beta},
-                [x, gamma, layout, eps = options.eps](const Tensor& g, const BackwardContext& ctx) -> Grads {
+  const Normalized out = normalize(x, layout, batch_mean, batch_var, gamma, beta, options.eps);
+  return record("batch_norm", out.y, {x, gamma, beta},
+                [x, gamma, layout, batch_mean, invstd_c = out.invstd,
+                 eps = options.eps](const Tensor& g, const BackwardContext& ctx) -> Grads {
+    // A pass that is not itself recorded takes the fused two-pass kernel; a recorded one (create_graph)
+    // the composition of differentiable ops below, which gives the same values.
+    if (!GradMode::enabled()) return fused_backward(layout, x, g, batch_mean, invstd_c, gamma);
     const std::vector<int>& axes = layout.axes;
     Grads grads(3);
     if (ctx.needs_input_grad(2)) grads[2] = sum(g, axes);

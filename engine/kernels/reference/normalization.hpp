@@ -40,4 +40,37 @@ void batch_norm_apply(const AxisGeometry& g, const T* x, const T* scale, const T
     }
 }
 
+// The first-order VJP of training-mode batch norm in two passes, with n = outer * inner,
+// xhat = (x - mean) invstd, per channel Σg = Σ g and Σgx = Σ g xhat:
+//   dx = gamma invstd (g - Σg / n - xhat Σgx / n),  dgamma = Σgx,  dbeta = Σg
+// (gamma may be null: 1). Sums accumulated in double.
+template <class T>
+void batch_norm_backward(const AxisGeometry& g, const T* x, const T* grad, const T* mean,
+                         const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta) {
+  const double count = double(g.outer * g.inner);
+  std::vector<double> sum_g(static_cast<std::size_t>(g.axis), 0.0), sum_gx(sum_g.size(), 0.0);
+  for (std::int64_t o = 0; o < g.outer; ++o)
+    for (std::int64_t c = 0; c < g.axis; ++c) {
+      const std::int64_t base = (o * g.axis + c) * g.inner;
+      for (std::int64_t i = 0; i < g.inner; ++i) {
+        sum_g[c] += grad[base + i];
+        sum_gx[c] += grad[base + i] * (x[base + i] - mean[c]) * invstd[c];
+      }
+    }
+  for (std::int64_t o = 0; o < g.outer; ++o)
+    for (std::int64_t c = 0; c < g.axis; ++c) {
+      const std::int64_t base = (o * g.axis + c) * g.inner;
+      const T gain = (gamma ? gamma[c] : T(1)) * invstd[c];
+      const T mean_g = T(sum_g[c] / count), mean_gx = T(sum_gx[c] / count);
+      for (std::int64_t i = 0; i < g.inner; ++i) {
+        const T xhat = (x[base + i] - mean[c]) * invstd[c];
+        dx[base + i] = gain * (grad[base + i] - mean_g - xhat * mean_gx);
+      }
+    }
+  for (std::int64_t c = 0; c < g.axis; ++c) {
+    dgamma[c] = T(sum_gx[c]);
+    dbeta[c] = T(sum_g[c]);
+  }
+}
+
 }  // namespace attrax::kernels::reference
