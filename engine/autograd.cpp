@@ -16,23 +16,31 @@ std::atomic<std::uint64_t> node_counter{0};
 
 // Destroying a chain of nodes recursively (node, its input's node, ...) overflows the stack for deep
 // graphs, so a node whose last owner goes away is parked here and destroyed by one loop instead.
-thread_local std::vector<std::shared_ptr<Node>> parked_nodes;
-thread_local bool draining_parked_nodes = false;
+// Tensors that outlive the thread's parking list (statics destroyed at exit) fall back to plain
+// recursive release, so the list records when it is gone in a flag with no destructor.
+thread_local bool parking_alive = true;
+
+struct ParkedNodes {
+  std::vector<std::shared_ptr<Node>> nodes;
+  bool draining = false;
+  ~ParkedNodes() { parking_alive = false; }
+};
+thread_local ParkedNodes parked;
 
 void park(std::shared_ptr<Node>&& node) {
-  if (node && node.use_count() == 1) parked_nodes.push_back(std::move(node));
+  if (parking_alive && node && node.use_count() == 1) parked.nodes.push_back(std::move(node));
   node.reset();
 }
 
 void drain_parked_nodes() {
-  if (draining_parked_nodes) return;
-  draining_parked_nodes = true;
-  while (!parked_nodes.empty()) {
-    std::shared_ptr<Node> last = std::move(parked_nodes.back());
-    parked_nodes.pop_back();
+  if (!parking_alive || parked.draining) return;
+  parked.draining = true;
+  while (!parked.nodes.empty()) {
+    std::shared_ptr<Node> last = std::move(parked.nodes.back());
+    parked.nodes.pop_back();
     last.reset();
   }
-  draining_parked_nodes = false;
+  parked.draining = false;
 }
 
 // Sets grad mode for the lifetime of a backward pass (on exactly when create_graph).

@@ -35,7 +35,8 @@ Tensor copy_from(const std::vector<T>& values, const Shape& shape) {
 template <class T>
 void fill(Tensor& t, double value) {
   T* p = t.data<T>();
-  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(value);
+  const std::int64_t n = t.numel();
+  for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(value);
 }
 
 std::int64_t flat_index(const Shape& shape, std::initializer_list<std::int64_t> index) {
@@ -241,7 +242,8 @@ Tensor Tensor::to(DType target) const {
     visit_dtype(target, [&]<class To>() {
       const From* src = data<From>();
       To* dst = out.data<To>();
-      for (std::int64_t i = 0; i < numel(); ++i) dst[i] = static_cast<To>(src[i]);
+      const std::int64_t n = numel();
+      for (std::int64_t i = 0; i < n; ++i) dst[i] = static_cast<To>(src[i]);
     });
   });
   if (!is_floating(target) || !is_floating(dtype())) return out;

@@ -62,7 +62,8 @@ void map(std::int64_t n, const T* x, T* y, F f) {
 template <class T, class F>
 void binary(const Shape& out, const Shape& sa, const T* a, const Shape& sb, const T* b, T* y, F f) {
   if (sa == out && sb == out) {
-    for (std::int64_t i = 0; i < out.numel(); ++i) y[i] = f(a[i], b[i]);
+    const std::int64_t n = out.numel();
+    for (std::int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
     return;
   }
   broadcast_walk<2>(out, {sa, sb}, [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
