@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "engine/kernels/fast/batch_norm.hpp"
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/geometry.hpp"
 #include "engine/kernels/matmul_eigen.hpp"
@@ -77,18 +78,21 @@ void upsample_bilinear_adjoint(const ResizeGeometry& g, const T* dy, T* dx) {
 
 template <class T>
 void batch_norm_statistics(const AxisGeometry& g, const T* x, T* mean, T* var) {
-  reference::batch_norm_statistics(g, x, mean, var);
+  if constexpr (std::is_same_v<T, float>) return fast::batch_norm_statistics(g, x, mean, var);
+  else reference::batch_norm_statistics(g, x, mean, var);
 }
 
 template <class T>
 void batch_norm_apply(const AxisGeometry& g, const T* x, const T* scale, const T* shift, T* y) {
-  reference::batch_norm_apply(g, x, scale, shift, y);
+  if constexpr (std::is_same_v<T, float>) return fast::batch_norm_apply(g, x, scale, shift, y);
+  else reference::batch_norm_apply(g, x, scale, shift, y);
 }
 
 template <class T>
 void batch_norm_backward(const AxisGeometry& g, const T* x, const T* grad, const T* mean,
                          const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta) {
-  reference::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta);
+  if constexpr (std::is_same_v<T, float>) return fast::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta);
+  else reference::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta);
 }
 
 template <class T>

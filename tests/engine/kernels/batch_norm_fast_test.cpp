@@ -1,0 +1,101 @@
+// The fast batch-norm kernels against their reference twins (row tails, one value per row, one
+// image), and bit-identical results for 1 and 2 threads.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engine/attrax.hpp"
+#include "engine/kernels/fast/batch_norm.hpp"
+#include "engine/kernels/reference/normalization.hpp"
+#include "engine/kernels/threading.hpp"
+
+using namespace attrax;
+using kernels::AxisGeometry;
+
+namespace {
+
+std::vector<float> random_values(std::int64_t n, std::uint64_t stream, float shift = 0) {
+  std::vector<float> v(static_cast<std::size_t>(n));
+  Generator gen(5, stream);
+  gen.fill_normal(v.data(), n);
+  for (float& x : v) x += shift;
+  return v;
+}
+
+// |fast - ref| <= 1e-5 (1 + |ref|) spread, where spread is 1 for elementwise outputs and the square
+// root of the number of summed values for per-channel sums (float rounding grows with it).
+void check_close(const std::vector<float>& fast, const std::vector<float>& ref, const std::string& what,
+                 const AxisGeometry& g, bool summed = false) {
+  const double spread = summed ? std::sqrt(double(g.outer * g.inner)) : 1.0;
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    CHECK_MESSAGE(std::abs(fast[i] - ref[i]) <= 1e-5 * (1 + std::abs(ref[i])) * spread,
+                  what << " [" << g.outer << ", " << g.axis << ", " << g.inner << "] at " << i << ": "
+                       << fast[i] << " vs " << ref[i]);
+  }
+}
+
+struct Outputs {
+  std::vector<float> mean, var, y, dx, dgamma, dbeta;
+};
+
+template <bool Fast>
+Outputs run(const AxisGeometry& g, const std::vector<float>& x, const std::vector<float>& grad,
+            const std::vector<float>& gamma) {
+  const std::size_t C = std::size_t(g.axis), n = x.size();
+  Outputs o{std::vector<float>(C), std::vector<float>(C), std::vector<float>(n), std::vector<float>(n),
+            std::vector<float>(C), std::vector<float>(C)};
+  std::vector<float> invstd(C), shift(C);
+  if constexpr (Fast) kernels::fast::batch_norm_statistics(g, x.data(), o.mean.data(), o.var.data());
+  else kernels::reference::batch_norm_statistics(g, x.data(), o.mean.data(), o.var.data());
+  for (std::size_t c = 0; c < C; ++c) {
+    invstd[c] = 1.f / std::sqrt(o.var[c] + 1e-5f);
+    shift[c] = -o.mean[c] * invstd[c];
+  }
+  if constexpr (Fast) {
+    kernels::fast::batch_norm_apply(g, x.data(), invstd.data(), shift.data(), o.y.data());
+    kernels::fast::batch_norm_backward(g, x.data(), grad.data(), o.mean.data(), invstd.data(), gamma.data(),
+                                       o.dx.data(), o.dgamma.data(), o.dbeta.data());
+  } else {
+    kernels::reference::batch_norm_apply(g, x.data(), invstd.data(), shift.data(), o.y.data());
+    kernels::reference::batch_norm_backward(g, x.data(), grad.data(), o.mean.data(), invstd.data(),
+                                            gamma.data(), o.dx.data(), o.dgamma.data(), o.dbeta.data());
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("fast batch norm kernels match the reference") {
+  for (const AxisGeometry& g : {AxisGeometry{3, 5, 49}, AxisGeometry{2, 4, 17}, AxisGeometry{1, 3, 8},
+                                AxisGeometry{4, 2, 1}, AxisGeometry{2, 16, 784}}) {
+    const std::int64_t n = g.outer * g.axis * g.inner;
+    const auto x = random_values(n, 1, 3.0f), grad = random_values(n, 2), gamma = random_values(g.axis, 3);
+    const Outputs fast = run<true>(g, x, grad, gamma), ref = run<false>(g, x, grad, gamma);
+    check_close(fast.mean, ref.mean, "mean", g, true);
+    check_close(fast.var, ref.var, "var", g, true);
+    check_close(fast.y, ref.y, "y", g);
+    check_close(fast.dx, ref.dx, "dx", g);
+    check_close(fast.dgamma, ref.dgamma, "dgamma", g, true);
+    check_close(fast.dbeta, ref.dbeta, "dbeta", g, true);
+  }
+}
+
+TEST_CASE("fast batch norm kernels give identical results for 1 and 2 threads") {
+  const AxisGeometry g{3, 7, 33};
+  const std::int64_t n = g.outer * g.axis * g.inner;
+  const auto x = random_values(n, 4), grad = random_values(n, 5), gamma = random_values(g.axis, 6);
+  const int before = kernels::max_threads();
+  kernels::set_threads(1);
+  const Outputs one = run<true>(g, x, grad, gamma);
+  kernels::set_threads(2);
+  const Outputs two = run<true>(g, x, grad, gamma);
+  kernels::set_threads(before);
+  CHECK(one.mean == two.mean);
+  CHECK(one.var == two.var);
+  CHECK(one.y == two.y);
+  CHECK(one.dx == two.dx);
+  CHECK(one.dgamma == two.dgamma);
+}
