@@ -7,9 +7,11 @@
 
 #include "engine/kernels/fast/batch_norm.hpp"
 #include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/elementwise.hpp"
 #include "engine/kernels/geometry.hpp"
 #include "engine/kernels/matmul_eigen.hpp"
 #include "engine/kernels/reference/conv.hpp"
+#include "engine/kernels/reference/elementwise.hpp"
 #include "engine/kernels/reference/matmul.hpp"
 #include "engine/kernels/reference/normalization.hpp"
 #include "engine/kernels/reference/pool.hpp"
@@ -17,6 +19,22 @@
 #include "engine/kernels/reference/softmax.hpp"
 
 namespace attrax::kernels {
+
+// y[i] = f(x[i])
+template <class T, class F>
+void map(std::int64_t n, const T* x, T* y, F f) {
+  if constexpr (std::is_same_v<T, float>) fast::map(n, x, y, f);
+  else reference::map(n, x, y, f);
+}
+
+// y = f(a, b) with broadcasting (same shapes: the threaded loop)
+template <class T, class F>
+void binary(const Shape& out, const Shape& sa, const T* a, const Shape& sb, const T* b, T* y, F f) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (sa == out && sb == out) return fast::zip(out.numel(), a, b, y, f);
+  }
+  reference::binary(out, sa, a, sb, b, y, f);
+}
 
 template <class T>
 void matmul(std::int64_t M, std::int64_t K, std::int64_t N, const T* a, const T* b, T* c) {

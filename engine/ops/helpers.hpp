@@ -2,7 +2,7 @@
 // Shared checks and forward loops for op implementations (not part of the public API).
 #include <string>
 
-#include "engine/kernels/reference/elementwise.hpp"
+#include "engine/kernels/dispatch.hpp"
 #include "engine/tensor.hpp"
 
 namespace attrax::detail {
@@ -26,7 +26,7 @@ Tensor unary_map(const char* op, const Tensor& x, F f) {
   check_floating(op, x);
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   visit_floating(x.dtype(), op, [&]<class T>() {
-    kernels::reference::map(x.numel(), x.data<T>(), y.data<T>(), [&](T v) { return T(f(v)); });
+    kernels::map(x.numel(), x.data<T>(), y.data<T>(), [&](T v) { return T(f(v)); });
   });
   return y;
 }
@@ -38,7 +38,7 @@ Tensor binary_map(const char* op, const Tensor& a, const Tensor& b, F f) {
   const Shape out = broadcast_shapes(op, a.shape(), b.shape());
   Tensor y = Tensor::empty(out, a.dtype());
   visit_floating(a.dtype(), op, [&]<class T>() {
-    kernels::reference::binary(out, a.shape(), a.data<T>(), b.shape(), b.data<T>(), y.data<T>(),
+    kernels::binary(out, a.shape(), a.data<T>(), b.shape(), b.data<T>(), y.data<T>(),
                                [&](T u, T v) { return T(f(u, v)); });
   });
   return y;
