@@ -2,6 +2,7 @@
 // Pieces shared by the fast convolution kernels: zero-padded image copies, packed weight panels and
 // the loop that walks images so that each one is padded right before it is used (while in cache).
 #include <cstdint>
+#include <vector>
 
 #include "engine/kernels/fast/tile_gemm.hpp"
 #include "engine/kernels/threading.hpp"
@@ -29,11 +30,12 @@ void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B 
 
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-// Calls work(n, padded, item) for every image n < N and item < items, where `padded` holds image n
-// as written by pad(n, padded) (image_floats floats). Runs in its own parallel region after
-// prepare() (called by every thread; use `omp for` inside it). When the batch divides among the
-// threads each thread pads and finishes its own images one at a time (the image stays in cache);
-// otherwise (batch 1) all images are padded first and the items are shared.
+// Calls work(n, image, item) for every image n < N and item < items, where `image` is what
+// pad(n, buffer) returns: image n padded into `buffer` (image_floats floats, plus kSlack), or the
+// unpadded input itself when it needs no padding. Runs in its own parallel region after prepare()
+// (called by every thread; use `omp for` inside it). When the batch divides among the threads each
+// thread pads and finishes its own images one at a time (the image stays in cache); otherwise
+// (batch 1) all images are padded first and the items are shared.
 template <class Prepare, class Pad, class Work>
 void for_each_image_item(std::int64_t N, std::int64_t items, std::int64_t image_floats, Prepare prepare,
                          Pad pad, Work work) {
@@ -41,23 +43,25 @@ void for_each_image_item(std::int64_t N, std::int64_t items, std::int64_t image_
   if (N % threads == 0 || N >= 8 * threads) {
     ATTRAX_OMP(parallel) {
       prepare();
-      float* padded = scratch(0, std::size_t(image_floats + kSlack));
+      float* buffer = scratch(0, std::size_t(image_floats + kSlack));
       const Range mine = thread_range(N);
       for (std::int64_t n = mine.begin; n < mine.end; ++n) {
-        pad(n, padded);
-        for (std::int64_t item = 0; item < items; ++item) work(n, padded, item);
+        const float* image = pad(n, buffer);
+        for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
       }
     }
     return;
   }
-  float* padded = scratch(0, std::size_t(N * image_floats + kSlack));
+  float* buffer = scratch(0, std::size_t(N * image_floats + kSlack));
+  thread_local std::vector<const float*> images;
+  images.resize(std::size_t(N));
+  const float** image_of = images.data();
   ATTRAX_OMP(parallel) {
     prepare();
     ATTRAX_OMP(for schedule(static))
-    for (std::int64_t n = 0; n < N; ++n) pad(n, padded + n * image_floats);
+    for (std::int64_t n = 0; n < N; ++n) image_of[n] = pad(n, buffer + n * image_floats);
     const Range mine = thread_range(N * items);
-    for (std::int64_t i = mine.begin; i < mine.end; ++i)
-      work(i / items, padded + i / items * image_floats, i % items);
+    for (std::int64_t i = mine.begin; i < mine.end; ++i) work(i / items, image_of[i / items], i % items);
   }
 }
 

@@ -21,7 +21,8 @@ struct DirectConv {
   const float* weights;                  // [outputs][depth]
 };
 
-// Runs the direct convolution: pad(n, dst) writes padded source image n (image_floats floats).
+// Runs the direct convolution: pad(n, dst) writes padded source image n (image_floats floats) into
+// dst and returns dst (the kernel reads up to kSlack floats past the image, so it needs the copy).
 template <class Pad>
 void direct_conv(const DirectConv& d, Pad pad, float* out) {
   const std::int64_t row_tiles = ceil_div(d.out_h, kTileM);

@@ -27,8 +27,9 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
     for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
   const std::int64_t* tap_table = taps.data();
   const std::int64_t* base_table = bases.data();
-  const auto pad_image = [&](std::int64_t n, float* out) {
+  const auto pad_image = [&](std::int64_t n, float* out) -> const float* {
     pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, out);
+    return out;
   };
   // Few taps (the image stem, depthwise): the direct kernel, vectorised along output rows.
   if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
@@ -66,7 +67,12 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
         for (std::int64_t i = 0; i < count; ++i) out[j * PQ + m0 + i] = tile[i * kTileN + j];
     }
   };
-  for_each_image_item(g.N, g.groups * panels * chunks, g.C * plane, pack_weights, pad_image, compute_chunk);
+  // The GEMM reads only inside the padded image, so without padding it reads x in place.
+  const bool unpadded = g.pad_h == 0 && g.pad_w == 0;
+  const auto image_of = [&](std::int64_t n, float* out) -> const float* {
+    return unpadded ? x + n * g.C * g.H * g.W : pad_image(n, out);
+  };
+  for_each_image_item(g.N, g.groups * panels * chunks, g.C * plane, pack_weights, image_of, compute_chunk);
 }
 
 }  // namespace attrax::kernels::fast

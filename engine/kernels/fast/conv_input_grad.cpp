@@ -43,8 +43,9 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
   const std::int64_t right = std::max<std::int64_t>(0, (g.W - 1 + g.pad_w) / g.stride_w - (g.Q - 1));
   const std::int64_t Pp = g.P + top + bottom, Qp = g.Q + left + right, plane = Pp * Qp;
   const std::int64_t panels = ceil_div(Cg, kTileN);
-  const auto pad_image = [&](std::int64_t n, float* out) {
+  const auto pad_image = [&](std::int64_t n, float* out) -> const float* {
     pad_planes(dy + n * g.K * g.P * g.Q, g.K, g.P, g.Q, top, bottom, left, right, out);
+    return out;
   };
   thread_local std::vector<std::int64_t> tap_offsets, tap_index, bases, outputs;
 

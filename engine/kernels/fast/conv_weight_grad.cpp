@@ -32,6 +32,8 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
   const std::int64_t* tap_table = taps.data();
   const std::int64_t* base_table = bases.data();
 
+  // The GEMM reads only inside the padded image, so without padding it reads x in place.
+  const bool unpadded = g.pad_h == 0 && g.pad_w == 0;
   ATTRAX_OMP(parallel) {
     const Range mine = thread_range(tiles);
     float* xpad = scratch(0, std::size_t(g.C * plane + kSlack));
@@ -39,7 +41,9 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
     float* dyt = scratch(1, std::size_t(g.groups * panels * PQ * kTileN));
     float* sums = scratch(2, std::size_t(std::max<std::int64_t>(1, mine.end - mine.begin) * kTileM * kTileN));
     for (std::int64_t n = 0; n < g.N && mine.begin < mine.end; ++n) {
-      pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
+      const float* image_n = x + n * g.C * g.H * g.W;
+      if (!unpadded) pad_planes(image_n, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
+      const float* source = unpadded ? image_n : xpad;
       for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
         const float* dyg = dy + (n * g.K + gp / panels * Kg) * PQ;
         pack_panel(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
@@ -47,7 +51,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
       }
       for (std::int64_t t = mine.begin; t < mine.end; ++t) {
         const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
-        const float* image = xpad + group * Cg * plane;
+        const float* image = source + group * Cg * plane;
         const std::int64_t first = tap_tile * kTileM;
         const float* rows[kTileM];
         for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + tap_table[std::min(first + i, depth - 1)];
