@@ -35,7 +35,10 @@ void direct_conv(const DirectConv& d, Pad pad, float* out) {
     float* plane = out + (n * d.outputs + o) * d.out_h * d.out_w + h0 * d.out_w;
     const float* rows[kTileM];
     float* targets[kTileM];
-    for (std::int64_t w0 = 0; w0 < d.out_w; w0 += kTileN) {
+    for (std::int64_t next = 0; next < d.out_w; next += kTileN) {
+      // A last partial tile is shifted left to end at the last column (recomputing a few columns
+      // with identical results) so that every store is a full vector.
+      const std::int64_t w0 = d.out_w >= kTileN ? std::min(next, d.out_w - kTileN) : next;
       for (std::int64_t i = 0; i < kTileM; ++i) {
         rows[i] = source + (h0 + std::min(i, rows_valid - 1)) * d.row + w0;
         targets[i] = plane + i * d.out_w + w0;
