@@ -2,8 +2,10 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# Extra ctest arguments for the cross targets, e.g. CTEST_ARGS="-L engine".
+CTEST_ARGS ?=
 
-.PHONY: deps configure build demo test sanitize clean
+.PHONY: deps configure build demo test sanitize test-aarch64 test-armhf clean
 
 deps:
 	scripts/install-deps.sh
@@ -25,5 +27,13 @@ sanitize: deps
 	cmake --build build-sanitize -j $(JOBS) --target engine_tests
 	ctest --test-dir build-sanitize -j $(JOBS) --output-on-failure -L engine
 
+# Cross-build with the CMake preset of the same name (toolchains/, build-aarch64 or build-armhf)
+# and run the tests under qemu-user.
+test-aarch64 test-armhf: test-%:
+	scripts/install-deps.sh $*
+	cmake --preset $*
+	cmake --build --preset $* -j $(JOBS)
+	ctest --preset $* -j $(JOBS) $(CTEST_ARGS)
+
 clean:
-	rm -rf $(BUILD_DIR) build-sanitize
+	rm -rf $(BUILD_DIR) build-sanitize build-aarch64 build-armhf

@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian packages attrax builds with. Idempotent: installs only what is missing.
 # As root it runs apt-get; otherwise it prints the exact command to run and stops.
+#
+# Arguments add packages: the groups `aarch64` (cross g++ and qemu-user for 64-bit ARM), `armhf`
+# (the same for 32-bit ARM) and `cross` (both), or any Debian package name.
+#   scripts/install-deps.sh            the host build
+#   scripts/install-deps.sh aarch64    the host build plus what `make test-aarch64` needs
 set -euo pipefail
 
-packages=(cmake g++ make libeigen3-dev libxsimd-dev xtl-dev doctest-dev libstb-dev "$@")
+packages=(cmake g++ make libeigen3-dev libxsimd-dev xtl-dev doctest-dev libstb-dev)
+for arg in "$@"; do
+  case "$arg" in
+    aarch64) packages+=(g++-aarch64-linux-gnu qemu-user) ;;
+    armhf) packages+=(g++-arm-linux-gnueabihf qemu-user) ;;
+    cross) packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user) ;;
+    *) packages+=("$arg") ;;
+  esac
+done
 
 missing=()
 for pkg in "${packages[@]}"; do
+  [[ " ${missing[*]-} " == *" $pkg "* ]] && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 
