@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/options.hpp"
 #include "engine/attrax.hpp"
 
 namespace attrax::cli {
@@ -134,26 +135,18 @@ void print_saliency(const SmallCnn& model, const Batch& test) {
   }
 }
 
-std::int64_t parse_count(const std::string& flag, const char* value) {
-  try {
-    std::size_t used = 0;
-    const long long parsed = std::stoll(value, &used);
-    if (used == std::string(value).size() && parsed > 0) return parsed;
-  } catch (const std::exception&) {
-  }
-  throw Error(flag + " expects a positive integer, got '" + value + "'");
-}
-
 }  // namespace
 
 int run_demo(int argc, char** argv) {
   std::int64_t steps = 300, seed = 0;
   for (int i = 0; i < argc; ++i) {
     const std::string flag = argv[i];
-    if ((flag == "--steps" || flag == "--seed") && i + 1 < argc) {
-      (flag == "--steps" ? steps : seed) = parse_count(flag, argv[++i]);
+    if (flag == "--steps" && i + 1 < argc) {
+      steps = parse_positive(flag, argv[++i]);
+    } else if (flag == "--seed" && i + 1 < argc) {
+      seed = parse_integer(flag, argv[++i], 0);
     } else {
-      throw Error("unknown or incomplete option '" + flag + "' (options: --steps N, --seed S)");
+      throw UsageError("unknown or incomplete option '" + flag + "' (options: --steps N, --seed S)");
     }
   }
   Generator init(std::uint64_t(seed), 0), data(std::uint64_t(seed), 1), held_out(std::uint64_t(seed), 2);

@@ -3,7 +3,9 @@
 #include <iostream>
 #include <string>
 
+#include "cli/bench_command.hpp"
 #include "cli/demo.hpp"
+#include "cli/options.hpp"
 #include "engine/error.hpp"
 
 namespace {
@@ -14,6 +16,10 @@ constexpr const char* kUsage =
     "commands:\n"
     "  demo [--steps N] [--seed S]   train a small CNN on synthetic bar images end to end and\n"
     "                                print its accuracy and an input-gradient saliency map\n"
+    "  bench [--threads N] [--json] [--filter S]\n"
+    "                                the FMA peak, ResNet conv layers and end-to-end workloads\n"
+    "                                under ../shared/bench/torch_ref.py's keys (default 2 threads;\n"
+    "                                --filter runs only the workloads whose key contains S)\n"
     "  help                          show this message\n";
 
 }  // namespace
@@ -26,7 +32,11 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     if (command == "demo") return attrax::cli::run_demo(argc - 2, argv + 2);
+    if (command == "bench") return attrax::cli::run_bench(argc - 2, argv + 2);
     std::cerr << "attrax: unknown command '" << command << "'\n\n" << kUsage;
+    return 2;
+  } catch (const attrax::cli::UsageError& e) {
+    std::cerr << "attrax " << command << ": " << e.what() << "\n";
     return 2;
   } catch (const attrax::Error& e) {
     std::cerr << "attrax " << command << ": " << e.what() << "\n";
