@@ -23,4 +23,23 @@ void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int6
   }
 }
 
+const std::int64_t* kernel_taps(const ConvGeometry& g, std::int64_t Wp, std::int64_t plane) {
+  thread_local std::vector<std::int64_t> taps;
+  const std::int64_t Cg = g.C / g.groups;
+  taps.resize(std::size_t(Cg * g.R * g.S));
+  for (std::int64_t c = 0; c < Cg; ++c)
+    for (std::int64_t r = 0; r < g.R; ++r)
+      for (std::int64_t s = 0; s < g.S; ++s)
+        taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
+  return taps.data();
+}
+
+const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp) {
+  thread_local std::vector<std::int64_t> bases;
+  bases.resize(std::size_t(g.P * g.Q));
+  for (std::int64_t p = 0; p < g.P; ++p)
+    for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
+  return bases.data();
+}
+
 }  // namespace attrax::kernels::fast

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/kernels/fast/tile_gemm.hpp"
+#include "engine/kernels/geometry.hpp"
 #include "engine/kernels/threading.hpp"
 
 namespace attrax::kernels::fast {
@@ -27,6 +28,12 @@ void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B 
       out[k * kTileN + j] = first + j < columns ? b(k, first + j) : 0.f;
   }
 }
+
+// Offsets of the taps (c,r,s) of one group in a padded image with rows of Wp and planes of `plane`
+// floats: tap = c plane + r dh Wp + s dw. The calling thread's table, valid until its next call.
+const std::int64_t* kernel_taps(const ConvGeometry& g, std::int64_t Wp, std::int64_t plane);
+// Offsets of the output positions m = (p,q) in that image: base = p sh Wp + q sw. Likewise.
+const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp);
 
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 

@@ -16,17 +16,8 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
   const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tiles = ceil_div(PQ, kTileM);
 
-  thread_local std::vector<std::int64_t> taps, bases;
-  taps.resize(std::size_t(depth));
-  bases.resize(std::size_t(PQ));
-  for (std::int64_t c = 0; c < Cg; ++c)
-    for (std::int64_t r = 0; r < g.R; ++r)
-      for (std::int64_t s = 0; s < g.S; ++s)
-        taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
-  for (std::int64_t p = 0; p < g.P; ++p)
-    for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
-  const std::int64_t* tap_table = taps.data();
-  const std::int64_t* base_table = bases.data();
+  const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
+  const std::int64_t* base_table = position_bases(g, Wp);
   const auto pad_image = [&](std::int64_t n, float* out) -> const float* {
     pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, out);
     return out;

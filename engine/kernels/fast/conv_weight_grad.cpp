@@ -23,17 +23,8 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
   const std::int64_t tiles = g.groups * tap_tiles * panels, tile_floats = kTileM * kTileN;
   const std::int64_t blocks = ceil_div(g.N, kImageBlock);
 
-  thread_local std::vector<std::int64_t> taps, bases;
-  taps.resize(std::size_t(depth));
-  bases.resize(std::size_t(PQ));
-  for (std::int64_t c = 0; c < Cg; ++c)
-    for (std::int64_t r = 0; r < g.R; ++r)
-      for (std::int64_t s = 0; s < g.S; ++s)
-        taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
-  for (std::int64_t p = 0; p < g.P; ++p)
-    for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
-  const std::int64_t* tap_table = taps.data();
-  const std::int64_t* base_table = bases.data();
+  const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
+  const std::int64_t* base_table = position_bases(g, Wp);
   // partial[block][tile][i][j]: one block's sums, laid out as micro-tiles
   float* partial = scratch(3, std::size_t(blocks * tiles * tile_floats));
   // The GEMM reads only inside the padded image, so without padding it reads x in place.
