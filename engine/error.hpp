@@ -41,4 +41,11 @@ class AutogradError : public Error {
   using Error::Error;
 };
 
+// A file that cannot be read or written, or whose contents are malformed: the message names the file
+// and the problem (wrong magic, truncated data, an offset out of range).
+class FileError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace attrax

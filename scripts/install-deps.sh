@@ -8,7 +8,8 @@
 #   scripts/install-deps.sh aarch64    the host build plus what `make test-aarch64` needs
 set -euo pipefail
 
-packages=(cmake g++ make libeigen3-dev libxsimd-dev xtl-dev doctest-dev libstb-dev)
+packages=(cmake g++ make libeigen3-dev libxsimd-dev xtl-dev doctest-dev libstb-dev nlohmann-json3-dev
+          zlib1g-dev dataset-fashion-mnist)
 for arg in "$@"; do
   case "$arg" in
     aarch64) packages+=(g++-aarch64-linux-gnu qemu-user) ;;

@@ -1,0 +1,41 @@
+#pragma once
+// Optimizers update leaf tensors in place from their accumulated `.grad()`, as torch.optim does.
+// Parameters without a gradient are skipped. The state (step count, moment buffers) can be saved and
+// restored by name so a resumed training run continues bit for bit.
+#include <cstdint>
+#include <vector>
+
+#include "engine/tensor.hpp"
+#include "nn/io/safetensors.hpp"
+
+namespace attrax::nn {
+
+class Optimizer {
+ public:
+  explicit Optimizer(std::vector<Tensor> params, double lr);
+  virtual ~Optimizer() = default;
+
+  // One update of every parameter that has a gradient; then steps() grows by one.
+  virtual void step() = 0;
+  // Clears every parameter's gradient.
+  void zero_grad();
+
+  double lr() const { return lr_; }
+  void set_lr(double lr);
+  std::int64_t steps() const { return steps_; }
+  const std::vector<Tensor>& params() const { return params_; }
+
+  // The state as named tensors: "step" (int64 scalar) and per-parameter buffers named
+  // "<i>.<buffer>" (e.g. "3.momentum_buffer", "3.exp_avg"), buffers created lazily on first use.
+  virtual std::vector<NamedTensor> state() const;
+  // Restores a state() of an optimizer of the same kind over parameters of the same shapes; throws
+  // ValueError naming the entry that is missing, unexpected or of the wrong shape.
+  virtual void load_state(const std::vector<NamedTensor>& state);
+
+ protected:
+  std::vector<Tensor> params_;
+  double lr_;
+  std::int64_t steps_ = 0;
+};
+
+}  // namespace attrax::nn
