@@ -1,0 +1,78 @@
+#include "models/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.hpp"
+#include "nn/layers/activation.hpp"
+
+namespace attrax::models {
+
+namespace {
+
+bool is_resnet(const std::string& arch) { return arch == "resnet" || arch == "preact_resnet"; }
+
+void require_positive(const char* field, std::int64_t value) {
+  if (value < 1)
+    throw ValueError(std::string("model config: ") + field + " must be >= 1, got " +
+                     std::to_string(value));
+}
+
+}  // namespace
+
+void ModelConfig::validate() const {
+  if (arch != "resnet" && arch != "preact_resnet" && arch != "rar_cnn" && arch != "mlp")
+    throw ValueError("model config: unknown arch '" + arch +
+                     "'; expected resnet, preact_resnet, rar_cnn or mlp");
+  require_positive("depth", depth);
+  require_positive("width", width);
+  require_positive("in_channels", in_channels);
+  require_positive("num_classes", num_classes);
+  require_positive("input_size", input_size);
+  if (is_resnet(arch) && (depth < 8 || (depth - 2) % 6 != 0))
+    throw ValueError("model config: " + arch + " depth must be 6n + 2 (8, 14, 20, 32, 44, 56), got " +
+                     std::to_string(depth));
+  if (arch == "rar_cnn" && input_size < 4)
+    throw ValueError("model config: rar_cnn needs input_size >= 4, got " +
+                     std::to_string(input_size));
+  if (std::int64_t(mean.size()) != in_channels || std::int64_t(std.size()) != in_channels)
+    throw ValueError("model config: mean and std need in_channels = " +
+                     std::to_string(in_channels) + " values each");
+  nn::ActivationSpec::parse(activation);
+}
+
+std::string ModelConfig::summary() const {
+  const std::string name = arch == "rar_cnn" || arch == "mlp" ? arch : arch + std::to_string(depth);
+  return name + " (" + std::to_string(width) + " wide, " + std::to_string(in_channels) + "x" +
+         std::to_string(input_size) + "x" + std::to_string(input_size) + " -> " +
+         std::to_string(num_classes) + " classes, " + activation + ")";
+}
+
+void to_json(nlohmann::json& j, const ModelConfig& c) {
+  j = {{"arch", c.arch},         {"depth", c.depth},           {"width", c.width},
+       {"in_channels", c.in_channels}, {"num_classes", c.num_classes},
+       {"input_size", c.input_size},   {"activation", c.activation},
+       {"mean", c.mean},         {"std", c.std}};
+}
+
+void from_json(const nlohmann::json& j, ModelConfig& c) {
+  if (!j.is_object() || !j.contains("arch"))
+    throw ValueError("model config: expected a JSON object with at least \"arch\"");
+  try {
+    j.at("arch").get_to(c.arch);
+    const auto read = [&](const char* key, auto& field) {
+      if (j.contains(key)) j.at(key).get_to(field);
+    };
+    read("depth", c.depth);
+    read("width", c.width);
+    read("in_channels", c.in_channels);
+    read("num_classes", c.num_classes);
+    read("input_size", c.input_size);
+    read("activation", c.activation);
+    read("mean", c.mean);
+    read("std", c.std);
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(std::string("model config: a field has the wrong type (") + e.what() + ")");
+  }
+}
+
+}  // namespace attrax::models
