@@ -16,35 +16,13 @@
 
 namespace attrax::cli {
 
-namespace {
-
-constexpr std::int64_t kMaxThreads = 1024;
-
-}  // namespace
-
 int run_bench(int argc, char** argv) {
   // torch_ref.py's default of 2 threads, unless the machine has fewer cores.
-  int threads = int(std::clamp(std::thread::hardware_concurrency(), 1u, 2u));
-  bench::Format format = bench::Format::Text;
-  std::string filter;
-  for (int i = 0; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--threads" && i + 1 < argc) {
-      const std::int64_t requested = parse_positive(flag, argv[++i]);
-      if (requested > kMaxThreads)
-        throw UsageError("--threads expects at most " + std::to_string(kMaxThreads) + ", got " +
-                         argv[i]);
-      threads = int(requested);
-    } else if (flag == "--filter" && i + 1 < argc) {
-      filter = argv[++i];
-    } else if (flag == "--json") {
-      format = bench::Format::Json;
-    } else {
-      throw UsageError("unknown or incomplete option '" + flag +
-                       "' (options: --threads N, --json, --filter S)");
-    }
-  }
-  kernels::set_threads(threads);
+  kernels::set_threads(int(std::clamp(std::thread::hardware_concurrency(), 1u, 2u)));
+  const ParsedOptions options(argc, argv, {"--threads", "--filter"}, {"--json"});
+  apply_threads(options);
+  const bench::Format format = options.has("--json") ? bench::Format::Json : bench::Format::Text;
+  const std::string filter = options.text("--filter", "");
 
   bench::Report report(format, filter, std::cout);
   report.add("threads", kernels::max_threads());

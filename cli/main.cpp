@@ -5,7 +5,9 @@
 
 #include "cli/bench_command.hpp"
 #include "cli/demo.hpp"
+#include "cli/eval_command.hpp"
 #include "cli/options.hpp"
+#include "cli/train_command.hpp"
 #include "engine/error.hpp"
 
 namespace {
@@ -14,8 +16,12 @@ constexpr const char* kUsage =
     "usage: attrax <command> [options]\n"
     "\n"
     "commands:\n"
-    "  demo [--steps N] [--seed S]   train a small CNN on synthetic bar images end to end and\n"
-    "                                print its accuracy and an input-gradient saliency map\n"
+    "  train [options]               train a model; `attrax train --help` lists the options\n"
+    "  eval --model FILE [--data D] [--limit N] [--json] [--threads N]\n"
+    "                                accuracy, per-class accuracy, confusion matrix, confidence\n"
+    "  demo [--epochs N] [--threads N] [--out DIR]\n"
+    "                                train a ResNet-8 on Fashion-MNIST (short schedule) and\n"
+    "                                evaluate it on the test set\n"
     "  bench [--threads N] [--json] [--filter S]\n"
     "                                the FMA peak, ResNet conv layers and end-to-end workloads\n"
     "                                under ../shared/bench/torch_ref.py's keys (default 2 threads;\n"
@@ -32,6 +38,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     if (command == "demo") return attrax::cli::run_demo(argc - 2, argv + 2);
+    if (command == "train") return attrax::cli::run_train(argc - 2, argv + 2);
+    if (command == "eval") return attrax::cli::run_eval(argc - 2, argv + 2);
     if (command == "bench") return attrax::cli::run_bench(argc - 2, argv + 2);
     std::cerr << "attrax: unknown command '" << command << "'\n\n" << kUsage;
     return 2;

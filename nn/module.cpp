@@ -10,7 +10,8 @@ namespace attrax::nn {
 namespace {
 
 std::string join_path(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
+  if (prefix.empty()) return name;
+  return name.empty() ? prefix : prefix + "." + name;
 }
 
 bool has_suffix(const std::string& name, const std::string& suffix) {
