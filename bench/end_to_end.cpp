@@ -5,9 +5,10 @@
 #include <cstdint>
 #include <string>
 
-#include "bench/resnet.hpp"
 #include "bench/timing.hpp"
 #include "engine/attrax.hpp"
+#include "models/registry.hpp"
+#include "nn/optim/sgd.hpp"
 
 namespace attrax::bench {
 
@@ -28,18 +29,22 @@ Tensor target_logit_sum(const Tensor& logits) {
   return sum(slice(logits, 1, kTarget, kTarget + 1));
 }
 
+using models::Classifier;
+
 // One SGD step on cross-entropy, the model in training mode.
-void train_step(const ResNet& model, Sgd& opt, const Tensor& x, const Tensor& labels) {
+void train_step(Classifier& model, nn::Sgd& opt, const Tensor& x, const Tensor& labels) {
+  model.train();
   opt.zero_grad();
-  cross_entropy(model.forward(x, true), labels).backward();
+  cross_entropy(model(x), labels).backward();
   opt.step();
 }
 
 // PGD (Madry et al. 2018) in the L∞ ball of radius eps, the model in eval mode, random start:
 //   δ ~ U(-eps, eps);  k times: δ ← clamp(δ + alpha · sign(∇_δ CE(f(clamp(x + δ, 0, 1)), y)), -eps, eps)
 // x: [N,1,28,28], labels: int64 [N] -> the adversarial images clamp(x + δ, 0, 1)
-Tensor pgd(const ResNet& model, const Tensor& x, const Tensor& labels, int steps, double eps,
+Tensor pgd(Classifier& model, const Tensor& x, const Tensor& labels, int steps, double eps,
            double alpha, Generator& gen) {
+  model.eval();
   Tensor delta;
   {
     NoGradGuard no_grad;
@@ -47,7 +52,7 @@ Tensor pgd(const ResNet& model, const Tensor& x, const Tensor& labels, int steps
   }
   for (int k = 0; k < steps; ++k) {
     delta.requires_grad_();
-    const Tensor loss = cross_entropy(model.forward(clamp(x + delta, 0, 1), false), labels);
+    const Tensor loss = cross_entropy(model(clamp(x + delta, 0, 1)), labels);
     const Tensor g = grad({loss}, {delta})[0];
     NoGradGuard no_grad;
     delta = clamp(delta + alpha * sign(g), -eps, eps);
@@ -59,30 +64,34 @@ Tensor pgd(const ResNet& model, const Tensor& x, const Tensor& labels, int steps
 // Integrated Gradients (Sundararajan et al. 2017), zero baseline, right Riemann sum over m steps:
 //   IG(x) = x ⊙ (1/m) Σ_{k=1..m} ∂F_3(k/m · x)/∂x, the m scaled copies in one batch.
 // x: [1,1,28,28] -> [1,1,28,28]
-Tensor integrated_gradients(const ResNet& model, const Tensor& x, std::int64_t m) {
+Tensor integrated_gradients(Classifier& model, const Tensor& x, std::int64_t m) {
   const Tensor scales = (Tensor::arange(1, double(m + 1)) / double(m)).reshape({m, 1, 1, 1});
   Tensor xs = scales * x;
   xs.requires_grad_();
-  const Tensor g = grad({target_logit_sum(model.forward(xs, false))}, {xs})[0];
+  const Tensor g = grad({target_logit_sum(model(xs))}, {xs})[0];
   return x * mean(g, {0}, true);
 }
 
 // SmoothGrad (Smilkov et al. 2017): (1/n) Σ_i ∂F_3(x + ε_i)/∂x, ε_i ~ N(0, σ²), in one batch.
 // x: [1,1,28,28] -> [1,28,28]
-Tensor smoothgrad(const ResNet& model, const Tensor& x, std::int64_t n, double sigma,
+Tensor smoothgrad(Classifier& model, const Tensor& x, std::int64_t n, double sigma,
                   Generator& gen) {
   Tensor xs = x + sigma * Tensor::randn({n, 1, kSize, kSize}, gen);
   xs.requires_grad_();
-  const Tensor g = grad({target_logit_sum(model.forward(xs, false))}, {xs})[0];
+  const Tensor g = grad({target_logit_sum(model(xs))}, {xs})[0];
   return mean(g, {0});
 }
 
-// Grad-CAM (Selvaraju et al. 2017) on the layer3 activation A:
+// Grad-CAM (Selvaraju et al. 2017) on the layer3 activation A, captured by a forward hook:
 //   α_k = mean_ij ∂F_3/∂A_k[i,j],  cam = ReLU(Σ_k α_k A_k), upsampled bilinearly to the input.
 // x: [1,1,28,28] -> [1,1,28,28]
-Tensor gradcam(const ResNet& model, const Tensor& x) {
-  const Tensor a = model.features(x, false);
-  const Tensor g = grad({target_logit_sum(model.head(a))}, {a})[0];
+Tensor gradcam(Classifier& model, const Tensor& x) {
+  Tensor a;
+  nn::Module& layer3 = model.module_at("layer3");
+  layer3.set_forward_hook([&a](const Tensor& output) { return a = output; });
+  const Tensor logits = model(x);
+  layer3.set_forward_hook(nullptr);
+  const Tensor g = grad({target_logit_sum(logits)}, {a})[0];
   const Tensor cam = relu(sum(mean(g, {2, 3}, true) * a, {1}, true));
   return upsample_bilinear(cam, kSize, kSize);
 }
@@ -110,9 +119,10 @@ void run_end_to_end(Report& report) {
     const bool explains = report.wants(ig) || report.wants(sg) || report.wants(cam);
     if (!trains && !explains && !report.wants(infer)) continue;
 
-    Generator init(0, 0), data(0, 1), attack(0, 2), noise(0, 3);
-    const ResNet model(depth, init);
-    Sgd opt(model.parameters(), /*lr=*/0.01, /*momentum=*/0.9);
+    Generator data(0, 1), attack(0, 2), noise(0, 3);
+    const std::unique_ptr<Classifier> net = models::create_model(models::config_for(name));
+    Classifier& model = *net;
+    nn::Sgd opt(model.parameters(), {.lr = 0.01, .momentum = 0.9});
     // xb: [128,1,28,28] ~ U[0,1), yb: int64 [128] uniform in [0, 10)
     const Tensor xb = Tensor::rand({kBatch, 1, kSize, kSize}, data);
     Tensor yb = Tensor::zeros({kBatch}, DType::Int64);
@@ -128,9 +138,10 @@ void run_end_to_end(Report& report) {
 
     // x1: [1,1,28,28] ~ U[0,1), explained by every attribution; the model stays in eval mode.
     const Tensor x1 = Tensor::rand({1, 1, kSize, kSize}, data);
+    model.eval();
     measure(report, infer, 50, 5, ms, [&] {
       NoGradGuard no_grad;
-      model.forward(x1, false);
+      model(x1);
     });
     measure(report, ig, 20, 3, ms, [&] { integrated_gradients(model, x1, 32); });
     measure(report, sg, 20, 3, ms, [&] { smoothgrad(model, x1, 50, 0.15, noise); });
