@@ -20,8 +20,10 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
 // Fashion-MNIST (train: 60,000, test: 10,000 images of 28x28) from `dir`, with the class names
-// T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot. A missing
-// directory gives a FileError that names the Debian package.
+// T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag, Ankle boot. Reads
+// <split>-images-idx3-ubyte(.gz) and <split>-labels-idx1-ubyte(.gz) (split "train" or "t10k"),
+// preferring the uncompressed file when both exist (for builds without zlib). A missing directory
+// gives a FileError that names the Debian package.
 Dataset load_fashion_mnist(Split split, const std::string& dir = kFashionMnistDir);
 
 }  // namespace attrax::data

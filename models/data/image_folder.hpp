@@ -1,7 +1,9 @@
 #pragma once
 // A folder of images with one subfolder per class (torchvision's ImageFolder layout): classes are the
-// subfolder names in sorted order, images the PNG / JPEG / BMP files inside, decoded with stb_image
-// and resized (bilinear) to height x width.
+// subfolder names in sorted order, images the PNG / JPEG / BMP files inside (extension in any case,
+// sorted by name; other files and names starting with '.' are skipped), decoded with stb_image and
+// resized to height x width by bilinear interpolation as PyTorch's F.interpolate(mode="bilinear",
+// align_corners=False, antialias=False), rounded to the nearest uint8.
 #include <cstdint>
 #include <string>
 
@@ -14,8 +16,9 @@ struct ImageFolderOptions {
   std::int64_t channels = 3;  // 1 (grey) or 3 (RGB); images are converted
 };
 
-// Throws FileError naming the file for an unreadable or undecodable image, and for a root that is
-// missing or holds no class folder with images; ValueError for bad options.
+// Throws FileError naming the file for an unreadable or undecodable image, for a root that is
+// missing or holds no class folder, and for a class folder without images; ValueError for channels
+// other than 1 or 3 and for height or width outside 1..8192.
 Dataset load_image_folder(const std::string& root, const ImageFolderOptions& options = {});
 
 }  // namespace attrax::data
