@@ -30,7 +30,8 @@ class Adam : public Optimizer {
   std::vector<Tensor> exp_avg_, exp_avg_sq_;  // m and v, undefined until first used
 };
 
-// AdamW: Adam with decoupled weight decay (PyTorch's default weight_decay for AdamW is 0.01).
+// AdamW: Adam with decoupled weight decay. AdamOptions' weight_decay defaults to 0; pass 0.01 for
+// PyTorch's AdamW default (`attrax train --optimizer adamw` does).
 class AdamW : public Adam {
  public:
   AdamW(std::vector<Tensor> params, AdamOptions options);

@@ -3,6 +3,7 @@
 // Parameters without a gradient are skipped. The state (step count, moment buffers) can be saved and
 // restored by name so a resumed training run continues bit for bit.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/tensor.hpp"
@@ -33,6 +34,21 @@ class Optimizer {
   virtual void load_state(const std::vector<NamedTensor>& state);
 
  protected:
+  // Throws ValueError "<owner>: <option> must be <rule>, got <value>" unless ok.
+  static void require(bool ok, const char* owner, const char* option, const char* rule,
+                      double value);
+  // Appends the defined slots of one per-parameter buffer to `state` as "<i>.<buffer>" (clones).
+  static void append_buffers(std::vector<NamedTensor>& state, const std::string& buffer,
+                             const std::vector<Tensor>& slots);
+  // Checks that `state` holds "step" (int64 scalar >= 0) and otherwise only "<i>.<buffer>" entries
+  // for the given buffer names with parameter i's shape and dtype, each at most once; returns the
+  // step. Throws ValueError naming the first offending entry.
+  std::int64_t checked_step(const std::vector<NamedTensor>& state,
+                            const std::vector<std::string>& buffers) const;
+  // One slot per parameter: a clone of the checked state's "<i>.<buffer>", or undefined if absent.
+  std::vector<Tensor> restored_buffers(const std::vector<NamedTensor>& state,
+                                       const std::string& buffer) const;
+
   std::vector<Tensor> params_;
   double lr_;
   std::int64_t steps_ = 0;
