@@ -21,7 +21,8 @@ struct ModelConfig {
   std::vector<double> std = {0.3530};
 
   // Throws ValueError naming the field for an unknown arch, a depth that is not 6n + 2 for the
-  // ResNets, non-positive sizes, mean/std lengths != in_channels, or an unknown activation.
+  // ResNets, non-positive sizes, mean/std lengths != in_channels, a non-finite mean or a std that
+  // is not finite and > 0, or an unknown activation.
   void validate() const;
   // "resnet8 (16 wide, 1x28x28 -> 10 classes, relu)"
   std::string summary() const;

@@ -26,12 +26,15 @@ std::vector<NamedTensor> as_named(const std::vector<std::pair<std::string, Tenso
   return out;
 }
 
-void copy_values(const std::string& name, const Tensor& source, Tensor& target) {
+void check_fits(const std::string& name, const Tensor& source, const Tensor& target) {
   if (source.shape() != target.shape() || source.dtype() != target.dtype()) {
     throw ValueError("load_state_dict: '" + name + "' has shape " + source.shape().str() + " " +
                      dtype_name(source.dtype()) + " but the model expects " +
                      target.shape().str() + " " + dtype_name(target.dtype()));
   }
+}
+
+void copy_values(const Tensor& source, Tensor& target) {
   const std::size_t bytes = std::size_t(source.numel()) * dtype_size(source.dtype());
   if (bytes > 0) std::memcpy(target.impl()->storage->data(), source.impl()->storage->data(), bytes);
 }
@@ -81,7 +84,7 @@ std::vector<NamedTensor> Module::named_parameters() const {
 
 std::vector<NamedTensor> Module::named_buffers() const {
   std::vector<std::pair<std::string, Tensor*>> slots;
-  collect("", false, true, true, slots);
+  collect("", false, true, false, slots);  // every buffer, as torch: only state_dict drops some
   return as_named(slots);
 }
 
@@ -119,7 +122,9 @@ void Module::load_state_dict(const std::vector<NamedTensor>& entries,
     if (it == expected.end())
       throw ValueError("load_state_dict: unexpected '" + name + "' (no such tensor in the model)");
   }
-  for (const auto& [name, tensor] : given) copy_values(name, *tensor, *expected.at(name));
+  // Every entry is checked before any is copied, so a rejected state_dict changes nothing.
+  for (const auto& [name, tensor] : given) check_fits(name, *tensor, *expected.at(name));
+  for (const auto& [name, tensor] : given) copy_values(*tensor, *expected.at(name));
 }
 
 void Module::share_tensors_with(const Module& other) {

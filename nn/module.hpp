@@ -52,8 +52,9 @@ class Module {
   std::int64_t parameter_count() const;
 
   // Copies each entry's values into the tensor of the same name. Throws ValueError naming the entry
-  // for a missing tensor (unless listed in `optional_names`: suffixes such as "num_batches_tracked"),
-  // an unexpected name, or a shape or dtype that differs.
+  // for a missing tensor (unless its name ends with one of `optional_suffixes`, such as
+  // "num_batches_tracked"), an unexpected name, or a shape or dtype that differs; nothing is copied
+  // unless every entry fits.
   void load_state_dict(const std::vector<NamedTensor>& entries,
                        const std::vector<std::string>& optional_suffixes = {});
 

@@ -1,6 +1,7 @@
 #include "nn/layers/activation.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <sstream>
 #include <vector>
 
@@ -16,6 +17,7 @@ std::vector<std::string> split_fields(const std::string& text) {
   std::vector<std::string> fields;
   std::stringstream stream(text);
   for (std::string field; std::getline(stream, field, ':');) fields.push_back(field);
+  if (!text.empty() && text.back() == ':') fields.emplace_back();  // "softplus:" has an empty number
   return fields;
 }
 
@@ -28,10 +30,11 @@ double parse_number(const std::string& field, const std::string& text) {
   return value;
 }
 
+// The shortest text that parses back to the same double ("0.1", "10", "0.123456789").
 std::string format_number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, end);
 }
 
 }  // namespace
@@ -60,8 +63,9 @@ ActivationSpec ActivationSpec::parse(const std::string& text) {
   } else {
     throw ValueError("unknown activation '" + text + "'" + usage);
   }
-  if (spec.beta <= 0) throw ValueError("activation '" + text + "': beta must be > 0");
-  if (spec.slope < 0 || spec.slope >= 1)
+  if (!(spec.beta > 0) || !std::isfinite(spec.beta))
+    throw ValueError("activation '" + text + "': beta must be a finite number > 0");
+  if (!(spec.slope >= 0 && spec.slope < 1))
     throw ValueError("activation '" + text + "': slope must be in [0, 1)");
   return spec;
 }
