@@ -63,6 +63,19 @@ std::int64_t count_correct(const Tensor& logits, const Tensor& labels) {
   return correct;
 }
 
+// Throws DivergedError naming the first parameter or buffer holding a NaN or an infinity.
+void require_finite_weights(const Classifier& model, std::int64_t epoch) {
+  for (const nn::NamedTensor& entry : model.state_dict()) {
+    if (entry.tensor.dtype() != DType::Float32) continue;
+    const float* v = entry.tensor.data<float>();
+    for (std::int64_t i = 0; i < entry.tensor.numel(); ++i)
+      if (!std::isfinite(v[i]))
+        throw DivergedError("training diverged: '" + entry.name + "' holds " +
+                            std::to_string(v[i]) + " after epoch " + std::to_string(epoch + 1) +
+                            "; try a lower --lr");
+  }
+}
+
 }  // namespace
 
 void TrainOptions::validate() const {
@@ -155,6 +168,7 @@ EpochReport Trainer::run_epoch(const std::function<void(const StepReport&)>& on_
                .images_per_second = double(seen) / std::max(seconds, 1e-9)});
     }
   }
+  require_finite_weights(model_, epoch_);
   EpochReport report{.epoch = epoch_,
                      .loss = seen ? loss_sum / double(seen) : 0.0,
                      .accuracy = seen ? double(correct) / double(seen) : 0.0,

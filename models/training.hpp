@@ -75,7 +75,8 @@ class Trainer {
   void resume(const std::string& position_json, const std::vector<nn::NamedTensor>& state);
 
   // Trains from the current position to the end of the current epoch, calling on_step after every
-  // update. Throws DivergedError naming the epoch, step and lr on a non-finite loss.
+  // update. Throws DivergedError naming the epoch, step and lr on a non-finite loss, and naming the
+  // tensor when a weight is not finite at the end of the epoch.
   EpochReport run_epoch(const std::function<void(const StepReport&)>& on_step = {});
 
   bool finished() const { return epoch_ >= options_.epochs; }

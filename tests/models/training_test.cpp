@@ -12,6 +12,7 @@
 #include "models/model_file.hpp"
 #include "models/registry.hpp"
 #include "models/training.hpp"
+#include "nn/layers/batch_norm2d.hpp"
 
 using namespace attrax;
 using namespace attrax::models;
@@ -137,6 +138,18 @@ TEST_CASE("a non-finite loss stops training with a message naming the step") {
   Trainer trainer(*model, d, options);
   CHECK_THROWS_WITH_AS(while (!trainer.finished()) trainer.run_epoch(),
                        doctest::Contains("training diverged"), DivergedError);
+}
+
+TEST_CASE("a non-finite weight stops training at the end of the epoch, before a checkpoint") {
+  const data::Dataset d = small_shapes(1, 32);
+  auto model = create_model(small_resnet(d), 0);
+  // A NaN running variance: training-mode batch norm normalises with batch statistics, so every
+  // loss stays finite, but the running statistic (and so the eval-mode model) is garbage.
+  auto& bn = dynamic_cast<nn::BatchNorm2d&>(model->module_at("bn1"));
+  bn.running_var.data<float>()[0] = std::nanf("");
+  Trainer trainer(*model, d, short_run());
+  CHECK_THROWS_WITH_AS(trainer.run_epoch(), doctest::Contains("'bn1.running_var' holds nan"),
+                       DivergedError);
 }
 
 TEST_CASE("training options are validated") {
