@@ -11,9 +11,8 @@
 #include "models/data/idx.hpp"
 #include "test_helpers.hpp"
 
-#if __has_include(<zlib.h>)
+#if ATTRAX_HAVE_ZLIB
 #include <zlib.h>
-#define ATTRAX_TEST_ZLIB 1
 #endif
 
 using namespace attrax;
@@ -124,7 +123,7 @@ TEST_CASE("idx: hostile files give a FileError naming the file and the problem")
   }
 }
 
-#if ATTRAX_TEST_ZLIB
+#if ATTRAX_HAVE_ZLIB
 namespace {
 
 void write_gzip(const std::string& path, const std::string& bytes) {
