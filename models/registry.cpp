@@ -59,4 +59,13 @@ std::unique_ptr<Classifier> create_model(const ModelConfig& config, std::uint64_
   return std::make_unique<Mlp>(config, gen);
 }
 
+std::unique_ptr<Classifier> activation_twin(const Classifier& model, const std::string& activation) {
+  ModelConfig config = model.config();
+  config.activation = activation;
+  std::unique_ptr<Classifier> twin = create_model(config);
+  twin->share_tensors_with(model);
+  twin->train(model.is_training());
+  return twin;
+}
+
 }  // namespace attrax::models

@@ -25,6 +25,11 @@ ModelConfig config_for(const std::string& name);
 // Generator(seed, kInitStream): the same config and seed give the same weights everywhere.
 std::unique_ptr<Classifier> create_model(const ModelConfig& config, std::uint64_t seed = 0);
 
+// The same architecture with another activation ("softplus:10", "leaky_softplus:0.1:10") holding the
+// very tensors of `model`: the smooth twin that attribution attacks and robust-attribution training
+// differentiate, while updates to either model's weights are seen by both.
+std::unique_ptr<Classifier> activation_twin(const Classifier& model, const std::string& activation);
+
 // The generator stream reserved for weight initialisation.
 inline constexpr std::uint64_t kInitStream = 0x494e4954;  // "INIT"
 

@@ -255,11 +255,9 @@ TEST_CASE("the softplus twin shares the ReLU model's tensors and approximates it
   (*model)(random_images(8, 1, 12, 5));
   model->eval();
 
-  ModelConfig twin_config = config;
-  twin_config.activation = "softplus:1000";
-  const auto twin = create_model(twin_config, 99);  // its own weights are replaced by sharing
-  twin->share_tensors_with(*model);
-  twin->eval();
+  const auto twin = activation_twin(*model, "softplus:1000");
+  CHECK(twin->config().activation == "softplus:1000");
+  CHECK_FALSE(twin->is_training());  // the twin starts in the model's mode
 
   const std::vector<Tensor> mine = model->parameters(), theirs = twin->parameters();
   REQUIRE(mine.size() == theirs.size());
@@ -275,10 +273,7 @@ TEST_CASE("the softplus twin shares the ReLU model's tensors and approximates it
   CHECK(difference < 1e-3 * max_abs(relu_logits.to_vector()));
 
   // A weaker softplus is further away.
-  twin_config.activation = "softplus:2";
-  const auto blunt = create_model(twin_config);
-  blunt->share_tensors_with(*model);
-  blunt->eval();
+  const auto blunt = activation_twin(*model, "softplus:2");
   CHECK(max_abs_diff(relu_logits, (*blunt)(x)) > 10 * difference);
 
   // Gradients through the twin land on the ReLU model's parameters.
