@@ -106,6 +106,8 @@ Batch Loader::batch(std::int64_t epoch, std::int64_t step) const {
   const std::int64_t last = std::min(first + options_.batch_size, dataset_.count);
   const std::shared_ptr<const std::vector<std::int64_t>> order = epoch_order(epoch);
   Batch batch;
+  batch.epoch = epoch;
+  batch.step = step;
   batch.indices.assign(order->begin() + first, order->begin() + last);
   const std::int64_t n = last - first;
   batch.images = Tensor::empty({n, dataset_.channels, dataset_.height, dataset_.width});

@@ -32,6 +32,7 @@ struct Batch {
   Tensor images;                     // float32 [n, C, H, W] in [0, 1]
   Tensor labels;                     // int64 [n]
   std::vector<std::int64_t> indices; // positions in the dataset
+  std::int64_t epoch = 0, step = 0;  // where the loader drew it (seeds per-batch randomness)
 };
 
 class Loader {
