@@ -20,7 +20,8 @@ nlohmann::json options_json(const TrainOptions& o) {
           {"lr", o.lr},               {"momentum", o.momentum},     {"nesterov", o.nesterov},
           {"weight_decay", o.weight_decay}, {"schedule", o.schedule},
           {"step_epochs", o.step_epochs},   {"crop_padding", o.augment.crop_padding},
-          {"horizontal_flip", o.augment.horizontal_flip}, {"seed", o.seed}};
+          {"horizontal_flip", o.augment.horizontal_flip}, {"seed", o.seed},
+          {"loss", o.loss}};
 }
 
 std::unique_ptr<nn::Optimizer> make_optimizer(const TrainOptions& o, std::vector<Tensor> params) {
@@ -125,9 +126,10 @@ void Trainer::resume(const std::string& position_json, const std::vector<nn::Nam
     throw ValueError(std::string("resume: the checkpoint's training state is malformed (") +
                      e.what() + ")");
   }
-  const nlohmann::json saved = position.value("options", nlohmann::json::object());
+  nlohmann::json saved = position.value("options", nlohmann::json::object());
   const nlohmann::json current = options_json(options_);
-  for (const char* key : {"epochs", "batch_size", "optimizer", "seed"})
+  if (!saved.contains("loss")) saved["loss"] = "cross_entropy";
+  for (const char* key : {"epochs", "batch_size", "optimizer", "seed", "loss"})
     if (saved.value(key, nlohmann::json()) != current.at(key))
       throw ValueError(std::string("resume: the checkpoint was trained with ") + key + " = " +
                        saved.value(key, nlohmann::json()).dump() + ", not " +

@@ -29,6 +29,9 @@ struct TrainOptions {
   std::int64_t step_epochs = 0;     // step: decay by 10x every this many epochs (0: epochs / 3)
   data::AugmentOptions augment;
   std::uint64_t seed = 0;
+  // What the batch loss is ("cross_entropy", or an adversarial recipe's description): recorded in
+  // checkpoints so that a resumed run must use the same one.
+  std::string loss = "cross_entropy";
 
   // ValueError naming the option for an unknown optimizer or schedule or a non-positive size/lr.
   void validate() const;
