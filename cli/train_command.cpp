@@ -3,11 +3,13 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/options.hpp"
+#include "cli/overfitting_watch.hpp"
 #include "cli/progress.hpp"
 #include "models/model_file.hpp"
 #include "models/registry.hpp"
@@ -39,7 +41,16 @@ constexpr const char* kTrainUsage =
     "                        goes to FILE's stem + .ckpt.safetensors and the JSON log to .log.json\n"
     "  --checkpoint FILE --log FILE   other places for them\n"
     "  --resume CKPT         continue a run from its checkpoint (same options)\n"
-    "  --threads N           worker threads\n";
+    "  --threads N           worker threads\n"
+    "adversarial training:\n"
+    "  --adv R               fgsm (fast FGSM-AT), pgd (Madry), trades, consistency (Dong et al.)\n"
+    "  --eps E --adv-norm N  budget and norm, linf or l2 (0.1, linf)\n"
+    "  --adv-steps K --adv-alpha A   inner attack steps and step size (fgsm 1 / 1.25 eps,\n"
+    "                        pgd 7, trades 10, consistency 1; alpha 2.5 eps / K)\n"
+    "  --beta B              trades: weight of the KL term (6)\n"
+    "  --lambda L --layer M  consistency: weight of the feature term and its layer (1, layer3)\n"
+    "  --overfit-holdout N   fgsm: training images held out to detect catastrophic overfitting\n"
+    "                        by PGD-10 accuracy after every epoch; 0 turns it off (512)\n";
 
 std::string stem(const std::string& path) {
   const std::string suffix = kSuffix;
@@ -93,10 +104,12 @@ class TrainLog {
             {"epochs", nlohmann::json::array()}};
     keep_earlier_epochs(first_epoch);
   }
-  void add(const models::EpochReport& e, std::int64_t images) {
-    log_["epochs"].push_back({{"epoch", e.epoch + 1}, {"loss", e.loss},
-                              {"train_accuracy", e.accuracy}, {"seconds", e.seconds},
-                              {"images_per_second", double(images) / std::max(e.seconds, 1e-9)}});
+  void add(const models::EpochReport& e, std::int64_t images, const nlohmann::json& extra = {}) {
+    nlohmann::json entry{{"epoch", e.epoch + 1}, {"loss", e.loss},
+                         {"train_accuracy", e.accuracy}, {"seconds", e.seconds},
+                         {"images_per_second", double(images) / std::max(e.seconds, 1e-9)}};
+    if (extra.is_object()) entry.update(extra);
+    log_["epochs"].push_back(entry);
     nn::write_file_atomically(path_, [&](std::ostream& out) { out << log_.dump(2) << "\n"; });
   }
 
@@ -112,6 +125,24 @@ class TrainLog {
   std::string path_;
   nlohmann::json log_;
 };
+
+adversarial::AdversarialTrainingOptions parse_adversarial(const ParsedOptions& o) {
+  adversarial::AdversarialTrainingOptions a;
+  a.method = o.text("--adv", a.method);
+  try {
+    a.threat.norm = adversarial::parse_norm(o.text("--adv-norm", "linf"));
+  } catch (const ValueError& e) {
+    throw UsageError(std::string("--adv-norm: ") + e.what());
+  }
+  a.threat.eps = o.number("--eps", a.threat.eps, 0.0);
+  a.steps = o.integer("--adv-steps", 0, 1);
+  a.alpha = o.number("--adv-alpha", 0.0, 0.0);
+  a.beta = o.number("--beta", a.beta, 0.0);
+  a.lambda = o.number("--lambda", a.lambda, 0.0);
+  a.layer = o.text("--layer", a.layer);
+  a.seed = std::uint64_t(o.integer("--seed", 0, 0));
+  return a;
+}
 
 }  // namespace
 
@@ -132,7 +163,17 @@ std::unique_ptr<models::Classifier> run_training(const TrainJob& job) {
   } else {
     model = models::create_model(config_for_data(job, train), job.options.seed);
   }
-  models::Trainer trainer(*model, train, job.options);
+  models::TrainOptions options = job.options;
+  models::BatchLossFunction loss = models::cross_entropy_loss;
+  if (job.adversarial) {
+    if (job.adversarial->method == "consistency") model->module_at(job.adversarial->layer);
+    options.loss = job.adversarial->describe();
+    loss = adversarial::adversarial_loss(*job.adversarial);
+  }
+  std::optional<OverfittingWatch> watch;
+  if (job.adversarial && job.adversarial->method == "fgsm" && job.overfit_holdout > 0)
+    watch.emplace(train, job.overfit_holdout, *job.adversarial);
+  models::Trainer trainer(*model, train, options, loss);
   if (!position.empty()) trainer.resume(position, optimizer_state);
 
   const std::string checkpoint = job.checkpoint.empty() ? stem(job.out) + ".ckpt" + kSuffix
@@ -143,14 +184,28 @@ std::unique_ptr<models::Classifier> run_training(const TrainJob& job) {
             << " parameters, on " << train.count << " images"
             << (trainer.epoch() > 0 ? ", resumed at epoch " + std::to_string(trainer.epoch() + 1)
                                     : std::string())
-            << "\n";
+            << (job.adversarial ? ", adversarially: " + options.loss : std::string()) << "\n";
   ProgressLine progress(job.options.epochs, job.options.epochs * trainer.steps_per_epoch());
   while (!trainer.finished()) {
     const models::EpochReport epoch =
         trainer.run_epoch([&](const models::StepReport& step) { progress.update(step); });
     progress.finish_epoch(epoch);
+    nlohmann::json extra = nlohmann::json::object();
+    if (watch) {
+      std::string report;
+      const bool collapsed = watch->collapsed_after(*model, epoch.epoch + 1, report);
+      std::cerr << "  " << report << "\n";
+      extra = {{"heldout_pgd_accuracy", watch->last_accuracy()}, {"collapsed", collapsed}};
+      if (collapsed) {
+        log.add(epoch, train.count, extra);
+        std::cerr << "catastrophic overfitting after epoch " << epoch.epoch + 1
+                  << ": stopped and rolled back to the weights of epoch " << watch->best_epoch()
+                  << "\n";
+        break;
+      }
+    }
     models::save_model(checkpoint, *model, trainer.optimizer_state(), trainer.position_json());
-    log.add(epoch, train.count);
+    log.add(epoch, train.count, extra);
   }
   models::save_model(job.out, *model);
   std::cerr << "wrote " << job.out << " (checkpoint " << checkpoint << ")\n";
@@ -166,7 +221,9 @@ int run_train(int argc, char** argv) {
                         {"--model", "--width", "--activation", "--data", "--size", "--channels",
                          "--limit", "--epochs", "--batch", "--lr", "--optimizer", "--momentum",
                          "--weight-decay", "--schedule", "--step-epochs", "--crop-padding", "--seed",
-                         "--out", "--checkpoint", "--log", "--resume", "--threads"},
+                         "--out", "--checkpoint", "--log", "--resume", "--threads", "--adv", "--eps",
+                         "--adv-norm", "--adv-steps", "--adv-alpha", "--beta", "--lambda", "--layer",
+                         "--overfit-holdout"},
                         {"--flip", "--no-nesterov"});
   apply_threads(o);
   TrainJob job;
@@ -192,8 +249,11 @@ int run_train(int argc, char** argv) {
   job.checkpoint = o.text("--checkpoint", "");
   job.log = o.text("--log", "");
   job.resume = o.text("--resume", "");
+  job.overfit_holdout = o.integer("--overfit-holdout", job.overfit_holdout, 0);
+  if (o.has("--adv")) job.adversarial = parse_adversarial(o);
   try {
     t.validate();
+    if (job.adversarial) job.adversarial->validate();
   } catch (const ValueError& e) {
     throw UsageError(e.what());
   }
