@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages attrax builds with. Idempotent: installs only what is missing.
+# Installs the Debian packages attrax builds with, and python3 (the CLI tests read JSON with it).
+# Idempotent: installs only what is missing.
 # As root it runs apt-get; otherwise it prints the exact command to run and stops.
 #
 # Arguments add packages: the groups `aarch64` (cross g++ and qemu-user for 64-bit ARM), `armhf`
@@ -9,7 +10,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make libeigen3-dev libxsimd-dev xtl-dev doctest-dev libstb-dev nlohmann-json3-dev
-          zlib1g-dev dataset-fashion-mnist)
+          zlib1g-dev dataset-fashion-mnist python3)
 for arg in "$@"; do
   case "$arg" in
     aarch64) packages+=(g++-aarch64-linux-gnu qemu-user) ;;
