@@ -3,11 +3,14 @@
 #include <functional>
 #include <map>
 
+#include "adversarial/attacks/apgd.hpp"
+#include "adversarial/attacks/autoattack.hpp"
 #include "adversarial/attacks/fgsm.hpp"
 #include "adversarial/attacks/gra.hpp"
 #include "adversarial/attacks/mifgsm.hpp"
 #include "adversarial/attacks/mig.hpp"
 #include "adversarial/attacks/pgd.hpp"
+#include "adversarial/attacks/square.hpp"
 #include "adversarial/attacks/transfer.hpp"
 #include "engine/error.hpp"
 
@@ -35,6 +38,14 @@ Maker transfer_mifgsm(const char* name, TransferOptions transfer) {
   };
 }
 
+// APGD with the given loss ("ce", "dlr") or APGD-T (targeted DLR over the runner-up classes).
+Maker apgd(std::string loss, bool targeted_dlr) {
+  return [loss, targeted_dlr](const AttackSpec& s, std::int64_t steps) {
+    return std::make_unique<Apgd>(ApgdOptions{.threat = s.threat, .steps = steps, .restarts = s.restarts,
+                                              .loss = loss, .targeted = targeted_dlr, .seed = s.seed});
+  };
+}
+
 struct Entry {
   std::int64_t default_steps;
   Maker make;
@@ -55,6 +66,18 @@ const std::map<std::string, Entry>& registry() {
          return std::make_unique<MiFgsm>(MiFgsmOptions{.threat = s.threat, .steps = steps,
                                                        .alpha = s.alpha, .targeted = s.targeted,
                                                        .seed = s.seed});
+       }}},
+      {"apgd-ce", {100, apgd("ce", false)}},
+      {"apgd-dlr", {100, apgd("dlr", false)}},
+      {"apgd-t", {100, apgd("dlr", true)}},
+      {"square", {1, [](const AttackSpec& s, std::int64_t) {
+         return std::make_unique<Square>(SquareOptions{.threat = s.threat, .queries = s.queries,
+                                                       .restarts = s.restarts, .targeted = s.targeted,
+                                                       .seed = s.seed});
+       }}},
+      {"autoattack", {100, [](const AttackSpec& s, std::int64_t steps) {
+         return std::make_unique<AutoAttack>(AutoAttackOptions{.threat = s.threat, .steps = steps,
+                                                               .queries = s.queries, .seed = s.seed});
        }}},
       {"di-mifgsm", {10, transfer_mifgsm("di-mifgsm", {.diversity_prob = 0.5})}},
       {"ti-mifgsm", {10, transfer_mifgsm("ti-mifgsm", {.ti_kernel = 7})}},

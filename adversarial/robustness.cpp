@@ -71,7 +71,8 @@ AttackResult run_attack(models::Classifier& model, const data::Dataset& data, co
   r.attack = spec.name;
   r.norm = norm_name(spec.threat.norm);
   r.eps = spec.threat.eps;
-  r.steps = spec.steps > 0 ? spec.steps : default_steps(spec.name);
+  // the black-box attack's budget is its queries
+  r.steps = is_black_box(spec.name) ? spec.queries : spec.steps > 0 ? spec.steps : default_steps(spec.name);
   r.robust_accuracy = double(robust) / double(data.count);
   r.success_rate = clean_count > 0 ? double(fooled) / double(clean_count) : 0.0;
   r.mean_perturbation = perturbation / double(data.count);

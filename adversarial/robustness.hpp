@@ -20,7 +20,7 @@ struct AttackResult {
   std::string attack;
   std::string norm;
   double eps = 0;
-  std::int64_t steps = 0;
+  std::int64_t steps = 0;           // iterations (queries for Square)
   double robust_accuracy = 0;       // fraction classified correctly after the attack
   double success_rate = 0;          // fraction of the clean-correct samples the attack fooled
   double mean_perturbation = 0;     // mean ‖x' − x‖ in the attack's norm over all samples

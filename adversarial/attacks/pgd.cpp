@@ -4,30 +4,13 @@
 #include <limits>
 #include <numbers>
 
+#include "adversarial/batch_rows.hpp"
 #include "adversarial/random_streams.hpp"
 #include "engine/autograd.hpp"
 #include "engine/error.hpp"
 #include "engine/ops.hpp"
 
 namespace attrax::adversarial {
-namespace {
-
-// A [N, 1, 1, 1] float mask from per-sample flags.
-Tensor sample_mask(const std::vector<bool>& flags, const Tensor& like) {
-  std::vector<float> values(flags.begin(), flags.end());
-  std::vector<std::int64_t> shape(std::size_t(like.rank()), 1);
-  shape[0] = std::int64_t(flags.size());
-  return Tensor::from_data(values, Shape(shape));
-}
-
-// Per sample: where(take, candidate, current)
-Tensor select_samples(const std::vector<bool>& take, const Tensor& candidate, const Tensor& current) {
-  const Tensor m = sample_mask(take, candidate);
-  return m * candidate + (1.0 - m) * current;
-}
-
-}  // namespace
-
 StepSchedule parse_step_schedule(const std::string& text) {
   if (text == "constant") return StepSchedule::Constant;
   if (text == "step") return StepSchedule::Step;
