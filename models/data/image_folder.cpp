@@ -149,4 +149,16 @@ Dataset load_image_folder(const std::string& root, const ImageFolderOptions& opt
   return set;
 }
 
+Tensor load_image(const std::string& file, std::int64_t channels, std::int64_t height, std::int64_t width) {
+  validate({.height = height, .width = width, .channels = channels});
+  if (!fs::is_regular_file(file)) throw FileError("load_image: '" + file + "' is not a readable file");
+  const Decoded image = decode(file, channels);
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(channels * height * width));
+  resize_into(image, height, width, pixels.data());
+  // x = byte / 255
+  std::vector<float> values(pixels.size());
+  for (std::size_t i = 0; i < pixels.size(); ++i) values[i] = float(pixels[i]) / 255.0f;
+  return Tensor::from_data(values, {1, channels, height, width});
+}
+
 }  // namespace attrax::data

@@ -21,4 +21,8 @@ struct ImageFolderOptions {
 // other than 1 or 3 and for height or width outside 1..8192.
 Dataset load_image_folder(const std::string& root, const ImageFolderOptions& options = {});
 
+// One image file decoded and resized as above: float32 [1, channels, height, width] = bytes / 255.
+// FileError naming the file when it is missing or undecodable; ValueError as above for the sizes.
+Tensor load_image(const std::string& file, std::int64_t channels, std::int64_t height, std::int64_t width);
+
 }  // namespace attrax::data

@@ -49,6 +49,25 @@ assert r['results'][0]['robust_accuracy'] == r['clean_accuracy']
 assert [c['name'] for c in r['checks']] == ['more_steps', 'pgd_vs_fgsm', 'large_eps'], r['checks']
 " || fail "eval --attack --json is not the expected object: $(cat eval.json)"
 
+# attack: one image in (.npy written here, [1, 16, 16] in [0, 1]), PNG and .npy out, inside the ball.
+python3 -c "
+import struct
+header = \"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 16, 16), }\"
+header += ' ' * (118 - len(header)) + '\\n'
+data = struct.pack('<256f', *[((i * 7) % 16) / 16 for i in range(256)])
+open('x.npy', 'wb').write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(header)) + header.encode() + data)
+"
+"$attrax" attack --model fgsm.safetensors --input x.npy --attack pgd --eps 0.05 --steps 5 --out adv \
+  > attack.out 2> attack.err || fail "attack failed: $(cat attack.err)"
+[ -s adv/x-adv.png ] && [ -s adv/x-adv.npy ] || fail "attack did not write adv/x-adv.png and .npy"
+grep -qE "^pgd eps 0.05 \(linf\): class [0-9]+ \(p [0-9.]+\) -> class [0-9]+ \(p [0-9.]+\), \|d\|inf 0.0[0-5]" attack.out ||
+  fail "attack did not report the predictions and a perturbation within eps: $(cat attack.out)"
+"$attrax" attack --model fgsm.safetensors --input adv/x-adv.png --attack fgsm --eps 0.05 --target 2 \
+  --out adv2 > /dev/null 2> attack2.err || fail "a targeted attack on the PNG failed: $(cat attack2.err)"
+expect 2 "--target 7 is not a class" "$attrax" attack --model fgsm.safetensors --input x.npy --target 7 --out adv3
+expect 1 "missing.png" "$attrax" attack --model fgsm.safetensors --input missing.png --out adv3
+[ ! -d adv3 ] || fail "a refused attack created its output directory"
+
 expect 2 "unknown attack 'pgdd'" "$attrax" eval --model fgsm.safetensors --data shapes:8 --attack pgdd
 expect 2 "--eps expects a number" "$attrax" eval --model fgsm.safetensors --data shapes:8 --attack pgd --eps x
 expect 2 "--eps has an empty item" "$attrax" eval --model fgsm.safetensors --data shapes:8 --attack pgd --eps 0.1,

@@ -1,16 +1,9 @@
 #pragma once
-// A strict reader for NumPy's .npy files, for the golden fixtures.
-//
-// Accepts format versions 1.0 and 2.0 holding a C-order little-endian '<f8', '<f4' or '<i8' array
-// of rank <= 6 (rank 0 included). Anything else, a truncated file or trailing bytes throw
-// attrax::Error naming the file and what is wrong with it.
-#include <string>
-
-#include "engine/tensor.hpp"
+// The golden fixtures are read with the library's strict .npy reader.
+#include "nn/io/npy.hpp"
 
 namespace attrax::testing {
 
-// file -> float64, float32 or int64 tensor of the stored shape
-Tensor load_npy(const std::string& path);
+using nn::load_npy;
 
 }  // namespace attrax::testing

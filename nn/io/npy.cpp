@@ -1,4 +1,4 @@
-#include "support/npy.hpp"
+#include "nn/io/npy.hpp"
 
 #include <bit>
 #include <cstdint>
@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "nn/io/atomic_file.hpp"
 
-namespace attrax::testing {
+namespace attrax::nn {
 
 namespace {
 
 static_assert(std::endian::native == std::endian::little,
-              "load_npy copies little-endian data as is, so it needs a little-endian host");
+              "load_npy and save_npy copy little-endian data as is, so they need a little-endian host");
 
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicSize = 6;
@@ -167,12 +168,12 @@ struct NpyFile {
 };
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
-  throw Error("load_npy: '" + path + "': " + problem);
+  throw FileError("load_npy: '" + path + "': " + problem);
 }
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("load_npy: cannot open '" + path + "'");
+  if (!in) throw FileError("load_npy: cannot open '" + path + "'");
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
@@ -219,7 +220,40 @@ std::uint64_t checked_numel(const NpyFile& file) {
   return numel;
 }
 
+// The version 1.0 header of a C-order array: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
+// padded with spaces and ended by a newline so that the data starts at a multiple of 64 bytes.
+std::string header_for(const Tensor& t) {
+  std::string shape = "(";
+  for (int axis = 0; axis < t.rank(); ++axis) shape += std::to_string(t.size(axis)) + ", ";
+  if (t.rank() > 1) shape.resize(shape.size() - 2);
+  if (t.rank() == 1) shape.resize(shape.size() - 1);
+  shape += ")";
+  const char* descr = t.dtype() == DType::Float32 ? "<f4" : t.dtype() == DType::Float64 ? "<f8" : "<i8";
+  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  const std::size_t preamble = kMagicSize + 4;
+  const std::size_t padded = (preamble + header.size() + 1 + 63) / 64 * 64;
+  header.append(padded - preamble - header.size() - 1, ' ');
+  return header + "\n";
+}
+
 }  // namespace
+
+void save_npy(const std::string& path, const Tensor& t) {
+  if (!t.defined()) throw ValueError("save_npy: " + path + ": the tensor is undefined");
+  if (t.dtype() != DType::Float32 && t.dtype() != DType::Float64 && t.dtype() != DType::Int64)
+    throw ValueError("save_npy: " + path + ": only float32, float64 and int64 tensors can be saved");
+  const std::string header = header_for(t);
+  const std::size_t bytes = std::size_t(t.numel()) * dtype_size(t.dtype());
+  write_file_atomically(path, [&](std::ostream& out) {
+    const char version[2] = {1, 0};
+    const char length[2] = {char(header.size() & 0xff), char(header.size() >> 8)};
+    out.write(kMagic, kMagicSize).write(version, 2).write(length, 2);
+    out.write(header.data(), std::streamsize(header.size()));
+    visit_dtype(t.dtype(), [&]<class T>() {
+      if (bytes > 0) out.write(reinterpret_cast<const char*>(t.data<T>()), std::streamsize(bytes));
+    });
+  });
+}
 
 Tensor load_npy(const std::string& path) {
   const NpyFile file = read_npy(path);
@@ -232,4 +266,4 @@ Tensor load_npy(const std::string& path) {
   return t;
 }
 
-}  // namespace attrax::testing
+}  // namespace attrax::nn
