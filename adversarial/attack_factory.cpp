@@ -5,6 +5,8 @@
 
 #include "adversarial/attacks/apgd.hpp"
 #include "adversarial/attacks/autoattack.hpp"
+#include "adversarial/attacks/carlini_wagner.hpp"
+#include "adversarial/attacks/deepfool.hpp"
 #include "adversarial/attacks/fgsm.hpp"
 #include "adversarial/attacks/gra.hpp"
 #include "adversarial/attacks/mifgsm.hpp"
@@ -78,6 +80,16 @@ const std::map<std::string, Entry>& registry() {
       {"autoattack", {100, [](const AttackSpec& s, std::int64_t steps) {
          return std::make_unique<AutoAttack>(AutoAttackOptions{.threat = s.threat, .steps = steps,
                                                                .queries = s.queries, .seed = s.seed});
+       }}},
+      {"deepfool", {50, [](const AttackSpec& s, std::int64_t steps) {
+         return std::make_unique<DeepFool>(DeepFoolOptions{.norm = s.threat.norm, .steps = steps,
+                                                           .budget = s.threat});
+       }}},
+      {"cw", {100, [](const AttackSpec& s, std::int64_t steps) {
+         if (s.threat.norm != Norm::L2)
+           throw ValueError("cw: Carlini-Wagner is an L2 attack; give the L2 norm (--norm l2)");
+         return std::make_unique<CarliniWagner>(CarliniWagnerOptions{.steps = steps, .targeted = s.targeted,
+                                                                     .eps = s.threat.eps});
        }}},
       {"di-mifgsm", {10, transfer_mifgsm("di-mifgsm", {.diversity_prob = 0.5})}},
       {"ti-mifgsm", {10, transfer_mifgsm("ti-mifgsm", {.ti_kernel = 7})}},
