@@ -1,10 +1,16 @@
+// Carlini–Wagner L2 (Carlini & Wagner 2017): per binary-search round, Adam on w from w₀ = atanh(2x − 1)
+// minimises Σ_n ‖x'_n − x_n‖² + c_n · f_n with x' = (tanh(w) + 1) / 2, differentiating with respect
+// to w only. A sample succeeds when its logit gap is below −κ and below 0 (it is misclassified, or
+// classified as the target, with confidence κ); its smallest-L2 success is kept. After a round, a
+// sample that succeeded lowers its upper bound on c_n to c_n, one that failed raises its lower
+// bound; c_n moves to the middle of its bounds (×10 while no upper bound is known yet).
 #include "adversarial/attacks/carlini_wagner.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "adversarial/batch_rows.hpp"
-#include "adversarial/losses.hpp"
 #include "engine/autograd.hpp"
 #include "engine/error.hpp"
 #include "engine/ops.hpp"
@@ -13,21 +19,106 @@ namespace attrax::adversarial {
 namespace {
 
 constexpr double kUpperUnknown = 1e10;  // c's upper bound before any round succeeded
+constexpr double kAdamBeta1 = 0.9, kAdamBeta2 = 0.999, kAdamEps = 1e-8;
 
-// f per sample: max(z_y − max_{i≠y} z_i, −κ) untargeted, max(max_{i≠t} z_i − z_t, −κ) targeted
-Tensor margin_term(const Tensor& logits, const Tensor& labels, bool targeted, double kappa) {
-  const std::int64_t n = logits.size(0), k = logits.size(1);
-  const Tensor mask = one_hot(labels, k);
+// The logit gap per sample, differentiable: z_y − max_{i≠y} z_i (untargeted, y the true class)
+// or max_{i≠t} z_i − z_t (targeted, t the target). Negative means the goal is reached.
+Tensor logit_gap(const Tensor& logits, const Tensor& labels, bool targeted) {
+  const Tensor mask = one_hot(labels, logits.size(1));
   const Tensor z_label = sum(logits * mask, {1});
+  // max over i ≠ label: the label's logit is pushed far below every other
   const Tensor z_other = max(logits - 1e9 * mask, {1});
-  const Tensor gap = targeted ? z_other - z_label : z_label - z_other;
-  return maximum(gap, Tensor::full({n}, -kappa));
+  return targeted ? z_other - z_label : z_label - z_other;
 }
 
-// The tanh-space variable of x: w = atanh((2x − 1) · (1 − 1e-6))
+// w = atanh(u) = ½ log((1 + u) / (1 − u)) with u = (2x − 1) · (1 − 1e-6), kept finite at x ∈ {0, 1}
 Tensor to_tanh_space(const Tensor& x) {
+  NoGradGuard no_grad;
   const Tensor u = (2.0 * x - 1.0) * (1.0 - 1e-6);
   return 0.5 * log((1.0 + u) / (1.0 - u));
+}
+
+// x' = (tanh(w) + 1) / 2
+Tensor from_tanh_space(const Tensor& w) { return 0.5 * (tanh(w) + 1.0); }
+
+// Adam (Kingma & Ba 2015) on one tensor, as torch.optim.Adam without weight decay:
+//   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  w ← w − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+class TensorAdam {
+ public:
+  TensorAdam(const Shape& shape, double lr) : lr_(lr), m_(Tensor::zeros(shape)), v_(Tensor::zeros(shape)) {}
+
+  Tensor step(const Tensor& w, const Tensor& g) {
+    NoGradGuard no_grad;
+    ++t_;
+    m_ = kAdamBeta1 * m_ + (1.0 - kAdamBeta1) * g;
+    v_ = kAdamBeta2 * v_ + (1.0 - kAdamBeta2) * g * g;
+    const double m_correction = 1.0 - std::pow(kAdamBeta1, double(t_));
+    const double v_correction = 1.0 - std::pow(kAdamBeta2, double(t_));
+    return w.detach() - lr_ * (m_ / m_correction) / (sqrt(v_ / v_correction) + kAdamEps);
+  }
+
+ private:
+  double lr_;
+  Tensor m_, v_;
+  std::int64_t t_ = 0;
+};
+
+// Per-sample state across rounds: c and its bounds, and the best success so far.
+struct SearchState {
+  std::vector<double> c, lower, upper, best_l2;
+  Tensor best;  // the smallest-L2 success per sample, x where there is none yet
+};
+
+// The per-sample c after a round: bisect downwards on success; on failure bisect upwards, or
+// multiply by 10 while no round has succeeded yet.
+void update_constants(SearchState& state, const std::vector<bool>& succeeded) {
+  for (std::size_t i = 0; i < succeeded.size(); ++i) {
+    if (succeeded[i]) {
+      state.upper[i] = std::min(state.upper[i], state.c[i]);
+      state.c[i] = (state.lower[i] + state.upper[i]) / 2;
+    } else {
+      state.lower[i] = std::max(state.lower[i], state.c[i]);
+      state.c[i] = state.upper[i] < kUpperUnknown ? (state.lower[i] + state.upper[i]) / 2 : state.c[i] * 10;
+    }
+  }
+}
+
+// Marks the samples of x_adv that reach the goal with confidence κ, keeping each one's smallest-L2 success.
+void record_successes(SearchState& state, std::vector<bool>& succeeded, const Tensor& x_adv, const Tensor& l2,
+                      const Tensor& gap, double kappa) {
+  const std::vector<double> l2_values = l2.to_vector(), gap_values = gap.to_vector();
+  std::vector<bool> improved(succeeded.size(), false);
+  for (std::size_t i = 0; i < succeeded.size(); ++i) {
+    // success: gap < 0 (goal reached) and gap ≤ −κ (with confidence κ)
+    const bool success = gap_values[i] < 0 && gap_values[i] <= -kappa;
+    succeeded[i] = succeeded[i] || success;
+    improved[i] = success && l2_values[i] < state.best_l2[i];
+    if (improved[i]) state.best_l2[i] = l2_values[i];
+  }
+  state.best = select_samples(improved, x_adv, state.best);
+}
+
+// One round of `steps` Adam steps from x at the current constants; whether each sample succeeded.
+std::vector<bool> optimise_round(nn::Module& model, const Tensor& x, const Tensor& labels,
+                                 const CarliniWagnerOptions& options, SearchState& state) {
+  const std::size_t n = state.c.size();
+  const Tensor c = Tensor::from_data(std::vector<float>(state.c.begin(), state.c.end()), {std::int64_t(n)});
+  std::vector<bool> succeeded(n, false);
+  TensorAdam adam(x.shape(), options.lr);
+  Tensor w = to_tanh_space(x);
+  for (std::int64_t t = 0; t < options.steps; ++t) {
+    w.requires_grad_();
+    const Tensor x_adv = from_tanh_space(w);
+    const Tensor l2 = sum(flatten((x_adv - x) * (x_adv - x), 1), {1});
+    const Tensor gap = logit_gap(model(x_adv), labels, options.targeted);
+    // Σ_n ‖x'_n − x_n‖² + c_n · max(gap_n, −κ)
+    const Tensor objective = sum(l2 + c * maximum(gap, Tensor::full(gap.shape(), -options.kappa)));
+    const Tensor g = grad({objective}, {w})[0];
+    NoGradGuard no_grad;
+    record_successes(state, succeeded, x_adv.detach(), l2.detach(), gap.detach(), options.kappa);
+    w = adam.step(w, g);
+  }
+  return succeeded;
 }
 
 }  // namespace
@@ -55,50 +146,12 @@ std::optional<ThreatModel> CarliniWagner::threat() const {
 
 Tensor CarliniWagner::run(nn::Module& model, const Tensor& x, const Tensor& labels) {
   const std::size_t n = static_cast<std::size_t>(x.size(0));
-  std::vector<double> c(n, options_.initial_const), lower(n, 0.0), upper(n, kUpperUnknown);
-  std::vector<double> best_l2(n, std::numeric_limits<double>::infinity());
-  Tensor best = x;
-  const Tensor w0 = to_tanh_space(x);
-  for (std::int64_t round = 0; round < options_.binary_search_steps; ++round) {
-    std::vector<bool> succeeded(n, false);
-    Tensor w = w0.clone(), m = Tensor::zeros(x.shape()), v = Tensor::zeros(x.shape());
-    std::vector<float> c_values(c.begin(), c.end());
-    const Tensor c_column = Tensor::from_data(c_values, {std::int64_t(n)});
-    for (std::int64_t t = 1; t <= options_.steps; ++t) {
-      w.requires_grad_();
-      const Tensor x_adv = 0.5 * (tanh(w) + 1.0);
-      const Tensor logits = model(x_adv);
-      const Tensor l2 = sum(flatten((x_adv - x) * (x_adv - x), 1), {1});
-      // Σ_n ‖x'_n − x_n‖² + c_n · f_n
-      const Tensor loss = sum(l2 + c_column * margin_term(logits, labels, options_.targeted, options_.kappa));
-      const Tensor g = grad({loss}, {w})[0];
-      NoGradGuard no_grad;
-      const std::vector<bool> reached = goal_reached(logits.detach(), labels, options_.targeted);
-      const std::vector<double> l2_values = l2.detach().to_vector();
-      std::vector<bool> improved(n, false);
-      for (std::size_t i = 0; i < n; ++i) {
-        succeeded[i] = succeeded[i] || reached[i];
-        improved[i] = reached[i] && l2_values[i] < best_l2[i];
-        if (improved[i]) best_l2[i] = l2_values[i];
-      }
-      best = select_samples(improved, x_adv.detach(), best);
-      // Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², w ← w − lr · m̂ / (√v̂ + 1e-8)
-      m = 0.9 * m + 0.1 * g;
-      v = 0.999 * v + 0.001 * g * g;
-      const double m_correction = 1.0 - std::pow(0.9, double(t)), v_correction = 1.0 - std::pow(0.999, double(t));
-      w = w.detach() - options_.lr * (m / m_correction) / (sqrt(v / v_correction) + 1e-8);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (succeeded[i]) {
-        upper[i] = std::min(upper[i], c[i]);
-        c[i] = (lower[i] + upper[i]) / 2;
-      } else {
-        lower[i] = std::max(lower[i], c[i]);
-        c[i] = upper[i] < kUpperUnknown ? (lower[i] + upper[i]) / 2 : c[i] * 10;
-      }
-    }
-  }
-  return best;
+  SearchState state{std::vector<double>(n, options_.initial_const), std::vector<double>(n, 0.0),
+                    std::vector<double>(n, kUpperUnknown),
+                    std::vector<double>(n, std::numeric_limits<double>::infinity()), x};
+  for (std::int64_t round = 0; round < options_.binary_search_steps; ++round)
+    update_constants(state, optimise_round(model, x, labels, options_, state));
+  return state.best;
 }
 
 }  // namespace attrax::adversarial

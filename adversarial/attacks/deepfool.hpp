@@ -11,6 +11,7 @@
 // is only clipped to [0, 1]; with one it is projected into the ball (by Attack::operator()).
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "adversarial/attack.hpp"
 
@@ -23,7 +24,7 @@ struct DeepFoolOptions {
   // How many of the highest-scoring classes of the clean input (the true class among them) are
   // linearised; capped at the number of classes.
   std::int64_t candidates = 10;
-  std::optional<ThreatModel> budget;
+  std::optional<ThreatModel> budget = std::nullopt;
   // ValueError naming the option for steps < 1, a negative or non-finite overshoot,
   // candidates < 2 or a bad budget ε.
   void validate() const;
