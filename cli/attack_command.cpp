@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "adversarial/ensemble.hpp"
 #include "adversarial/losses.hpp"
 #include "cli/attack_options.hpp"
 #include "engine/autograd.hpp"
@@ -51,7 +52,7 @@ struct Prediction {
   double probability;
 };
 
-Prediction predict(models::Classifier& model, const Tensor& x) {
+Prediction predict(nn::Module& model, const Tensor& x) {
   model.eval();
   NoGradGuard no_grad;
   const Tensor p = softmax(model(x), 1);
@@ -68,6 +69,47 @@ std::int64_t class_option(const ParsedOptions& o, const std::string& flag, std::
   return value;
 }
 
+// The model the attack sees: one file, or a comma-separated list fused in logits into an
+// EnsembleModel with equal weights (Dong et al. 2018, §3.2), whose members must agree on the input
+// and the classes.
+struct AttackedModel {
+  std::unique_ptr<nn::Module> model;
+  models::ModelConfig config;
+  std::vector<std::string> member_paths;  // more than one for an ensemble
+};
+
+AttackedModel load_attacked_model(const std::string& list) {
+  AttackedModel m;
+  m.member_paths = split_list("--model", list);
+  std::vector<std::unique_ptr<nn::Module>> members;
+  for (const std::string& path : m.member_paths) {
+    std::unique_ptr<models::Classifier> member = models::load_model(path);
+    const models::ModelConfig& c = member->config();
+    if (members.empty()) m.config = c;
+    else if (c.in_channels != m.config.in_channels || c.input_size != m.config.input_size ||
+             c.num_classes != m.config.num_classes)
+      throw UsageError("--model " + path + " takes " + std::to_string(c.in_channels) + " channel(s) of " +
+                       std::to_string(c.input_size) + " px into " + std::to_string(c.num_classes) +
+                       " classes, unlike " + m.member_paths[0] + " (" + std::to_string(m.config.in_channels) +
+                       ", " + std::to_string(m.config.input_size) + ", " +
+                       std::to_string(m.config.num_classes) + "); an ensemble's models must agree");
+    members.push_back(std::move(member));
+  }
+  if (members.size() == 1) m.model = std::move(members[0]);
+  else m.model = std::make_unique<adversarial::EnsembleModel>(std::move(members));
+  return m;
+}
+
+void print_member_predictions(adversarial::EnsembleModel& ensemble, const std::vector<std::string>& paths,
+                              const Tensor& x, const Tensor& x_adv) {
+  for (std::size_t i = 0; i < ensemble.size(); ++i) {
+    const Prediction before = predict(ensemble.member(i), x), after = predict(ensemble.member(i), x_adv);
+    std::printf("  member %s: class %lld (p %.4f) -> class %lld (p %.4f)\n", paths[i].c_str(),
+                static_cast<long long>(before.label), before.probability,
+                static_cast<long long>(after.label), after.probability);
+  }
+}
+
 }  // namespace
 
 int run_attack(int argc, char** argv) {
@@ -79,10 +121,11 @@ int run_attack(int argc, char** argv) {
   const std::vector<double> eps = parse_eps_list(o);
   if (eps.size() != 1) throw UsageError("--eps takes one value for attrax attack");
   spec.threat.eps = eps[0];
-  const std::unique_ptr<models::Classifier> model = models::load_model(o.required("--model"));
-  const models::ModelConfig& config = model->config();
+  AttackedModel attacked = load_attacked_model(o.required("--model"));
+  nn::Module& model = *attacked.model;
+  const models::ModelConfig& config = attacked.config;
   const Tensor x = load_input(input, config);
-  const Prediction before = predict(*model, x);
+  const Prediction before = predict(model, x);
   const std::int64_t label = class_option(o, "--label", config.num_classes, before.label);
   spec.targeted = o.has("--target");
   const std::int64_t goal = spec.targeted ? class_option(o, "--target", config.num_classes, 0) : label;
@@ -92,8 +135,8 @@ int run_attack(int argc, char** argv) {
   } catch (const ValueError& e) {
     throw UsageError(e.what());
   }
-  const Tensor x_adv = (*attack)(*model, x, Tensor::from_data(std::vector<std::int64_t>{goal}, {1}));
-  const Prediction after = predict(*model, x_adv);
+  const Tensor x_adv = (*attack)(model, x, Tensor::from_data(std::vector<std::int64_t>{goal}, {1}));
+  const Prediction after = predict(model, x_adv);
 
   std::filesystem::create_directories(out_dir);
   const std::string stem = (std::filesystem::path(out_dir) / std::filesystem::path(input).stem()).string();
@@ -106,6 +149,8 @@ int run_attack(int argc, char** argv) {
               attack->name().c_str(), spec.threat.eps, adversarial::norm_name(spec.threat.norm).c_str(),
               static_cast<long long>(before.label), before.probability,
               static_cast<long long>(after.label), after.probability, linf, l2);
+  if (auto* ensemble = dynamic_cast<adversarial::EnsembleModel*>(&model))
+    print_member_predictions(*ensemble, attacked.member_paths, x, x_adv);
   std::printf("wrote %s-adv.png and %s-adv.npy\n", stem.c_str(), stem.c_str());
   return 0;
 }

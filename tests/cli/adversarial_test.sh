@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Adversarial training and robustness evaluation from the command line: `train --adv` writes a model
 # and logs the held-out PGD accuracy, `eval --attack` prints one JSON object with the clean and
-# robust accuracies and the masking checks, and bad attack options are refused with their message.
+# robust accuracies and the masking checks, an ensemble of models is attacked as one, and bad attack options are refused with their
+# message.
 #   adversarial_test.sh ATTRAX_BINARY
 set -uo pipefail
 attrax=$(realpath "$1")
@@ -64,6 +65,20 @@ grep -qE "^pgd eps 0.05 \(linf\): class [0-9]+ \(p [0-9.]+\) -> class [0-9]+ \(p
   fail "attack did not report the predictions and a perturbation within eps: $(cat attack.out)"
 "$attrax" attack --model fgsm.safetensors --input adv/x-adv.png --attack fgsm --eps 0.05 --target 2 \
   --out adv2 > /dev/null 2> attack2.err || fail "a targeted attack on the PNG failed: $(cat attack2.err)"
+# an ensemble of two models (the FGSM-AT one and a plain one) attacked as one, targeted
+"$attrax" train --data shapes:160 --size 16 --channels 1 --width 4 --epochs 1 --batch 32 \
+  --out plain.safetensors > /dev/null 2> plain.err ||
+  fail "plain training failed: $(cat plain.err)"
+"$attrax" attack --model fgsm.safetensors,plain.safetensors --input x.npy --attack mifgsm --eps 0.05 \
+  --steps 5 --target 1 --out ens > ens.out 2> ens.err || fail "the ensemble attack failed: $(cat ens.err)"
+[ "$(grep -c "^  member .*: class [0-9]* (p [0-9.]*) -> class [0-9]* (p [0-9.]*)$" ens.out)" -eq 2 ] ||
+  fail "the ensemble attack did not report both members: $(cat ens.out)"
+grep -qE "^mifgsm eps 0.05 \(linf\): .*\|d\|inf 0.0[0-5]" ens.out ||
+  fail "the ensemble attack left the ball: $(cat ens.out)"
+"$attrax" train --data shapes:40 --size 20 --channels 1 --width 4 --epochs 1 --out small.safetensors \
+  > /dev/null 2> small.err || fail "training the 20-px model failed: $(cat small.err)"
+expect 2 "an ensemble's models must agree" "$attrax" attack --model fgsm.safetensors,small.safetensors \
+  --input x.npy --out ens2
 expect 2 "--target 7 is not a class" "$attrax" attack --model fgsm.safetensors --input x.npy --target 7 --out adv3
 expect 1 "missing.png" "$attrax" attack --model fgsm.safetensors --input missing.png --out adv3
 [ ! -d adv3 ] || fail "a refused attack created its output directory"
