@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Adversarial training and robustness evaluation from the command line: `train --adv` writes a model
 # and logs the held-out PGD accuracy, `eval --attack` prints one JSON object with the clean and
-# robust accuracies and the masking checks, an ensemble of models is attacked as one, and bad attack options are refused with their
-# message.
+# robust accuracies and the masking checks, an ensemble of models is attacked as one, and bad attack
+# options are refused with their message.
 #   adversarial_test.sh ATTRAX_BINARY
 set -uo pipefail
 attrax=$(realpath "$1")
