@@ -14,12 +14,12 @@
 #include "engine/autograd.hpp"
 #include "engine/error.hpp"
 #include "engine/ops.hpp"
+#include "nn/optim/adam.hpp"
 
 namespace attrax::adversarial {
 namespace {
 
 constexpr double kUpperUnknown = 1e10;  // c's upper bound before any round succeeded
-constexpr double kAdamBeta1 = 0.9, kAdamBeta2 = 0.999, kAdamEps = 1e-8;
 
 // The logit gap per sample, differentiable: z_y − max_{i≠y} z_i (untargeted, y the true class)
 // or max_{i≠t} z_i − z_t (targeted, t the target). Negative means the goal is reached.
@@ -40,28 +40,6 @@ Tensor to_tanh_space(const Tensor& x) {
 
 // x' = (tanh(w) + 1) / 2
 Tensor from_tanh_space(const Tensor& w) { return 0.5 * (tanh(w) + 1.0); }
-
-// Adam (Kingma & Ba 2015) on one tensor, as torch.optim.Adam without weight decay:
-//   m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  w ← w − lr · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
-class TensorAdam {
- public:
-  TensorAdam(const Shape& shape, double lr) : lr_(lr), m_(Tensor::zeros(shape)), v_(Tensor::zeros(shape)) {}
-
-  Tensor step(const Tensor& w, const Tensor& g) {
-    NoGradGuard no_grad;
-    ++t_;
-    m_ = kAdamBeta1 * m_ + (1.0 - kAdamBeta1) * g;
-    v_ = kAdamBeta2 * v_ + (1.0 - kAdamBeta2) * g * g;
-    const double m_correction = 1.0 - std::pow(kAdamBeta1, double(t_));
-    const double v_correction = 1.0 - std::pow(kAdamBeta2, double(t_));
-    return w.detach() - lr_ * (m_ / m_correction) / (sqrt(v_ / v_correction) + kAdamEps);
-  }
-
- private:
-  double lr_;
-  Tensor m_, v_;
-  std::int64_t t_ = 0;
-};
 
 // Per-sample state across rounds: c and its bounds, and the best success so far.
 struct SearchState {
@@ -104,10 +82,12 @@ std::vector<bool> optimise_round(nn::Module& model, const Tensor& x, const Tenso
   const std::size_t n = state.c.size();
   const Tensor c = Tensor::from_data(std::vector<float>(state.c.begin(), state.c.end()), {std::int64_t(n)});
   std::vector<bool> succeeded(n, false);
-  TensorAdam adam(x.shape(), options.lr);
   Tensor w = to_tanh_space(x);
+  w.requires_grad_();
+  // torch.optim.Adam's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8) on w alone; its gradient is set by hand
+  // from the input-only path, so no parameter of the model receives one.
+  nn::Adam adam({w}, nn::AdamOptions{.lr = options.lr});
   for (std::int64_t t = 0; t < options.steps; ++t) {
-    w.requires_grad_();
     const Tensor x_adv = from_tanh_space(w);
     const Tensor l2 = sum(flatten((x_adv - x) * (x_adv - x), 1), {1});
     const Tensor gap = logit_gap(model(x_adv), labels, options.targeted);
@@ -116,7 +96,8 @@ std::vector<bool> optimise_round(nn::Module& model, const Tensor& x, const Tenso
     const Tensor g = grad({objective}, {w})[0];
     NoGradGuard no_grad;
     record_successes(state, succeeded, x_adv.detach(), l2.detach(), gap.detach(), options.kappa);
-    w = adam.step(w, g);
+    w.set_grad(g);
+    adam.step();
   }
   return succeeded;
 }
