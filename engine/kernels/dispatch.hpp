@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "engine/kernels/fast/batch_norm.hpp"
+#include "engine/kernels/fast/broadcast.hpp"
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/elementwise.hpp"
 #include "engine/kernels/geometry.hpp"
@@ -15,6 +16,7 @@
 #include "engine/kernels/reference/matmul.hpp"
 #include "engine/kernels/reference/normalization.hpp"
 #include "engine/kernels/reference/pool.hpp"
+#include "engine/kernels/reference/reduction.hpp"
 #include "engine/kernels/reference/resize.hpp"
 #include "engine/kernels/reference/softmax.hpp"
 
@@ -32,8 +34,18 @@ template <class T, class F>
 void binary(const Shape& out, const Shape& sa, const T* a, const Shape& sb, const T* b, T* y, F f) {
   if constexpr (std::is_same_v<T, float>) {
     if (sa == out && sb == out) return fast::zip(out.numel(), a, b, y, f);
+    if (fast::broadcast_binary(out, sa, a, sb, b, y, f)) return;
   }
   reference::binary(out, sa, a, sb, b, y, f);
+}
+
+// y = x repeated along the broadcast axes of `out`
+template <class T>
+void broadcast_copy(const Shape& x_shape, const T* x, const Shape& out, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (fast::broadcast_copy(x_shape, x, out, y)) return;
+  }
+  reference::broadcast_copy(x_shape, x, out, y);
 }
 
 template <class T>

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "engine/autograd.hpp"
-#include "engine/kernels/reference/reduction.hpp"
+#include "engine/kernels/dispatch.hpp"
 #include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
 
@@ -147,7 +147,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   }
   Tensor y = Tensor::empty(shape, x.dtype());
   visit_floating(x.dtype(), "broadcast_to", [&]<class T>() {
-    kernels::reference::broadcast_copy(x.shape(), x.data<T>(), shape, y.data<T>());
+    kernels::broadcast_copy(x.shape(), x.data<T>(), shape, y.data<T>());
   });
   const Shape source = x.shape();
   return record("broadcast_to", y, {x}, [source](const Tensor& g, const BackwardContext&) -> Grads {
