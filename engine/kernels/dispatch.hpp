@@ -9,6 +9,7 @@
 #include "engine/kernels/fast/broadcast.hpp"
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/elementwise.hpp"
+#include "engine/kernels/fast/reduction.hpp"
 #include "engine/kernels/geometry.hpp"
 #include "engine/kernels/matmul_eigen.hpp"
 #include "engine/kernels/reference/conv.hpp"
@@ -37,6 +38,15 @@ void binary(const Shape& out, const Shape& sa, const T* a, const Shape& sb, cons
     if (fast::broadcast_binary(out, sa, a, sb, b, y, f)) return;
   }
   reference::binary(out, sa, a, sb, b, y, f);
+}
+
+// out[k] = Σ of x over the elements that map to k of `kept` (x's shape with reduced axes set to 1)
+template <class T>
+void reduce_sum(const Shape& x_shape, const T* x, const Shape& kept, T* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (fast::reduce_sum(x_shape, x, kept, out)) return;
+  }
+  reference::reduce_sum(x_shape, x, kept, out);
 }
 
 // y = x repeated along the broadcast axes of `out`

@@ -62,7 +62,7 @@ Tensor sum(const Tensor& x, const std::vector<int>& axes_in, bool keepdim) {
   detail::check_floating("sum", x);
   const std::vector<int> axes = reduced_axes("sum", x, axes_in);
   Tensor y = reduce("sum", x, axes, keepdim, []<class T>(const Shape& s, const T* p, const Shape& k, T* o) {
-    kernels::reference::reduce_sum(s, p, k, o);
+    kernels::reduce_sum(s, p, k, o);
   });
   const Shape kept = kept_shape(x.shape(), axes), shape = x.shape();
   return record("sum", y, {x}, [kept, shape](const Tensor& g, const BackwardContext&) -> Grads {

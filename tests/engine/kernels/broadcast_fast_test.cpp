@@ -1,11 +1,13 @@
-// The fast broadcasting loops against the reference walk: scalars, per-channel operands, expands of
-// reductions, both operands broadcast, extent-1 axes, and layouts too fragmented for the fast path.
+// The fast broadcasting loops and sums against the reference walk: scalars, per-channel operands,
+// expands and sums over H,W or the batch, both operands broadcast, extent-1 axes, and layouts too
+// fragmented for the fast path.
 #include <doctest/doctest.h>
 
 #include <vector>
 
 #include "engine/attrax.hpp"
 #include "engine/kernels/fast/broadcast.hpp"
+#include "engine/kernels/fast/reduction.hpp"
 #include "engine/kernels/reference/elementwise.hpp"
 #include "engine/kernels/reference/reduction.hpp"
 #include "engine/kernels/threading.hpp"
@@ -70,5 +72,28 @@ TEST_CASE("fast broadcast copy matches the reference and is the same for 1 and 2
     kernels::reference::broadcast_copy(p.a, x.data(), p.out, ref.data());
     CHECK(fast == ref);
     CHECK(two == ref);
+  }
+}
+
+TEST_CASE("fast sums onto a kept shape match the reference and are the same for 1 and 2 threads") {
+  for (const Pair& p : {Pair{{128, 64, 7, 7}, {128, 64, 1, 1}, {}, true},  // mean over H,W
+                        Pair{{4, 16, 28, 28}, {1, 16, 1, 1}, {}, true},    // bias gradient
+                        Pair{{2000, 40}, {1, 40}, {}, true},               // sum over the batch
+                        Pair{{3, 50, 9}, {3, 1, 9}, {}, true},             // a middle axis
+                        Pair{{6, 5, 3}, {6, 1, 3}, {}, false}}) {          // runs of 3
+    CAPTURE(p.out.str());
+    const auto x = random_values(p.out, 4);
+    std::vector<float> fast(static_cast<std::size_t>(p.a.numel()), 0.f), ref = fast, two = fast;
+    const int before = kernels::max_threads();
+    kernels::set_threads(1);
+    const bool used = kernels::fast::reduce_sum(p.out, x.data(), p.a, fast.data());
+    kernels::set_threads(2);
+    kernels::fast::reduce_sum(p.out, x.data(), p.a, two.data());
+    kernels::set_threads(before);
+    CHECK(used == p.fast);
+    if (!used) continue;
+    kernels::reference::reduce_sum(p.out, x.data(), p.a, ref.data());
+    CHECK(fast == two);
+    for (std::size_t k = 0; k < ref.size(); ++k) CHECK(fast[k] == doctest::Approx(ref[k]).epsilon(1e-5));
   }
 }
