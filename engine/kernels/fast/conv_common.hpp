@@ -41,8 +41,10 @@ inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1
 // pad(n, buffer) returns: image n padded into `buffer` (image_floats floats, plus kSlack), or the
 // unpadded input itself when it needs no padding. Runs in its own parallel region after prepare()
 // (called by every thread; use `omp for` inside it). When the batch divides among the threads each
-// thread pads and finishes its own images one at a time (the image stays in cache); otherwise
-// (batch 1) all images are padded first and the items are shared.
+// thread pads and finishes one image at a time (the image stays in cache), taking the next free
+// image as it goes: on a shared machine a thread that loses its core for a while then does fewer
+// images instead of holding the others at the barrier, and an image's values do not depend on the
+// thread that computes it. Otherwise (batch 1) all images are padded first and the items are shared.
 template <class Prepare, class Pad, class Work>
 void for_each_image_item(std::int64_t N, std::int64_t items, std::int64_t image_floats, Prepare prepare,
                          Pad pad, Work work) {
@@ -51,8 +53,8 @@ void for_each_image_item(std::int64_t N, std::int64_t items, std::int64_t image_
     ATTRAX_OMP(parallel) {
       prepare();
       float* buffer = scratch(0, std::size_t(image_floats + kSlack));
-      const Range mine = thread_range(N);
-      for (std::int64_t n = mine.begin; n < mine.end; ++n) {
+      ATTRAX_OMP(for schedule(dynamic, 1))
+      for (std::int64_t n = 0; n < N; ++n) {
         const float* image = pad(n, buffer);
         for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
       }

@@ -34,7 +34,9 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
     float* xpad = scratch(0, std::size_t(g.C * plane + kSlack));
     // dyt[group][panel][m][j] = dy_n[group Kg + panel kTileN + j][m]
     float* dyt = scratch(1, std::size_t(g.groups * panels * PQ * kTileN));
-    ATTRAX_OMP(for schedule(static))
+    // Blocks go to whichever thread is free (see for_each_image_item); each block's sums are the same
+    // whichever thread computes them.
+    ATTRAX_OMP(for schedule(dynamic, 1))
     for (std::int64_t block = 0; block < blocks; ++block) {
       float* sums = partial + block * tiles * tile_floats;
       for (std::int64_t n = block * kImageBlock; n < std::min(g.N, (block + 1) * kImageBlock); ++n) {
