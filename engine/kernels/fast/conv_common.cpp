@@ -2,8 +2,29 @@
 
 namespace attrax::kernels::fast {
 
-// Plain loops rather than memcpy/memset: rows are short (7 to 30 floats), where call overhead
-// dominates.
+namespace {
+
+// dst[0, n) = 0
+void clear(float* dst, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + kVec <= n; i += kVec) Vec(0.f).store_unaligned(dst + i);
+  for (; i < n; ++i) dst[i] = 0.f;
+}
+
+// dst[0, n) = src[0, n): whole vectors, the last one overlapping its predecessor when n is not a
+// multiple of the vector width (rewriting the same values), so rows of 7 to 30 floats need no
+// scalar tail.
+void copy_row(const float* src, std::int64_t n, float* dst) {
+  if (n < kVec) {
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i];
+    return;
+  }
+  for (std::int64_t i = 0; i + kVec < n; i += kVec) Vec::load_unaligned(src + i).store_unaligned(dst + i);
+  Vec::load_unaligned(src + n - kVec).store_unaligned(dst + n - kVec);
+}
+
+}  // namespace
+
 void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int64_t W,
                 std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right,
                 float* dst) {
@@ -11,15 +32,13 @@ void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int6
   for (std::int64_t plane = 0; plane < planes; ++plane) {
     float* out = dst + plane * Hp * Wp;
     const float* in = src + plane * H * W;
-    for (std::int64_t i = 0; i < top * Wp; ++i) out[i] = 0.f;
+    clear(out, top * Wp + left);
     for (std::int64_t h = 0; h < H; ++h) {
-      float* row = out + (top + h) * Wp;
-      const float* from = in + h * W;
-      for (std::int64_t i = 0; i < left; ++i) row[i] = 0.f;
-      for (std::int64_t i = 0; i < W; ++i) row[left + i] = from[i];
-      for (std::int64_t i = left + W; i < Wp; ++i) row[i] = 0.f;
+      float* row = out + (top + h) * Wp + left;
+      copy_row(in + h * W, W, row);
+      // this row's right border and the next row's left border (or the bottom rows)
+      clear(row + W, h + 1 < H ? right + left : right + bottom * Wp);
     }
-    for (std::int64_t i = (top + H) * Wp; i < Hp * Wp; ++i) out[i] = 0.f;
   }
 }
 

@@ -40,6 +40,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
   };
   // item = (group, panel, chunk of kChunk tiles of 6 positions)
   constexpr std::int64_t kChunk = 8;
+  static constexpr std::int64_t kConsecutive[kTileM] = {0, 1, 2, 3, 4, 5};
   const std::int64_t chunks = ceil_div(tiles, kChunk);
   const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
     const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);
@@ -54,8 +55,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
       for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base_table[std::min(m0 + i, PQ - 1)];
       alignas(64) float tile[kTileM * kTileN];
       tile_gemm(depth, rows, TableOffsets{tap_table}, weights, tile, false);
-      for (std::int64_t j = 0; j < columns; ++j)
-        for (std::int64_t i = 0; i < count; ++i) out[j * PQ + m0 + i] = tile[i * kTileN + j];
+      store_transposed(tile, count, columns, kConsecutive, PQ, out + m0);
     }
   };
   // The GEMM reads only inside the padded image, so without padding it reads x in place.

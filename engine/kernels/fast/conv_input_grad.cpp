@@ -133,10 +133,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
               packed + ((group * panels + panel) * all_taps + phase.first_tap) * kTileN, tile, false);
     const std::int64_t c0 = group * Cg + panel * kTileN, columns = std::min(kTileN, Cg - panel * kTileN);
     const std::int64_t* out = output_table + phase.first_position + t.first;
-    for (std::int64_t j = 0; j < columns; ++j) {
-      float* plane_out = dx + (n * g.C + c0 + j) * g.H * g.W;
-      for (std::int64_t i = 0; i < t.count; ++i) plane_out[out[i]] = tile[i * kTileN + j];
-    }
+    store_transposed(tile, t.count, columns, out, g.H * g.W, dx + (n * g.C + c0) * g.H * g.W);
   };
   for_each_image_item(g.N, g.groups * panels * n_tiles, g.K * plane, pack_weights, pad_image, compute_tile);
 }

@@ -111,4 +111,25 @@ inline void direct_tile(std::int64_t depth, const float* const* rows, const std:
   }
 }
 
+// out[j·stride + index[i]] = tile[i][j] for i < rows, j < columns: a tile of positions x channels
+// stored into channel planes `stride` floats apart. A full tile (the common case) runs with its
+// six positions in registers and no per-element bounds checks.
+inline void store_transposed(const float* tile, std::int64_t rows, std::int64_t columns,
+                             const std::int64_t* index, std::int64_t stride, float* out) {
+  if (rows == kTileM) {
+    const std::int64_t i0 = index[0], i1 = index[1], i2 = index[2], i3 = index[3], i4 = index[4], i5 = index[5];
+    for (std::int64_t j = 0; j < columns; ++j, out += stride) {
+      out[i0] = tile[j];
+      out[i1] = tile[kTileN + j];
+      out[i2] = tile[2 * kTileN + j];
+      out[i3] = tile[3 * kTileN + j];
+      out[i4] = tile[4 * kTileN + j];
+      out[i5] = tile[5 * kTileN + j];
+    }
+    return;
+  }
+  for (std::int64_t j = 0; j < columns; ++j, out += stride)
+    for (std::int64_t i = 0; i < rows; ++i) out[index[i]] = tile[i * kTileN + j];
+}
+
 }  // namespace attrax::kernels::fast
