@@ -68,11 +68,11 @@ void matmul(std::int64_t M, std::int64_t K, std::int64_t N, const T* a, const T*
 inline bool fast_conv(const ConvGeometry& g) { return g.N > 0; }
 
 template <class T>
-void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, T* y) {
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
   if constexpr (std::is_same_v<T, float>) {
-    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, y);
+    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, bias, y);
   }
-  reference::conv2d_forward(g, x, w, y);
+  reference::conv2d_forward(g, x, w, bias, y);
 }
 
 template <class T>

@@ -83,9 +83,9 @@ Tensor conv2d_sized(const Tensor& x, const Tensor& w, const Tensor& bias, const 
   const ConvGeometry g = geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], P, Q, o);
   Tensor y = Tensor::empty({g.N, g.K, P, Q}, x.dtype());
   visit_floating(x.dtype(), "conv2d", [&]<class T>() {
-    kernels::conv2d_forward(g, x.data<T>(), w.data<T>(), y.data<T>());
+    kernels::conv2d_forward(g, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
+                            y.data<T>());
   });
-  add_channel_bias(bias, y);
   auto vjp = [x, w, o](const Tensor& grad, const BackwardContext& ctx) -> Grads {
     const bool dx = ctx.needs_input_grad(0), dw = ctx.needs_input_grad(1);
     return {dx ? conv_transpose2d_sized(grad, w, Tensor(), o, x.size(2), x.size(3)) : Tensor(),

@@ -1,7 +1,7 @@
 #pragma once
 // Direct stride-1 convolution over a zero-padded source, for problems with few channels on one
 // side (the 1- or 3-channel image stem, forward and input gradient; depthwise convolutions):
-//   out[n][o][h][w] = Σ_k weights[o][k] · src_n[group(o) + taps[k] + h row + w]
+//   out[n][o][h][w] = bias[o] + Σ_k weights[o][k] · src_n[group(o) + taps[k] + h row + w]
 #include <algorithm>
 #include <cstdint>
 
@@ -19,6 +19,7 @@ struct DirectConv {
   std::int64_t depth;                    // taps per output
   const std::int64_t* taps;              // [depth] offsets in the padded source
   const float* weights;                  // [outputs][depth]
+  const float* bias = nullptr;           // [outputs], the start of each sum, or null for 0
 };
 
 // Runs the direct convolution: pad(n, dst) writes padded source image n (image_floats floats) into
@@ -43,8 +44,8 @@ void direct_conv(const DirectConv& d, Pad pad, float* out) {
         rows[i] = source + (h0 + std::min(i, rows_valid - 1)) * d.row + w0;
         targets[i] = plane + i * d.out_w + w0;
       }
-      direct_tile(d.depth, rows, d.taps, d.weights + o * d.depth, targets, rows_valid,
-                  std::min(kTileN, d.out_w - w0));
+      direct_tile(d.depth, rows, d.taps, d.weights + o * d.depth, d.bias ? d.bias[o] : 0.f, targets,
+                  rows_valid, std::min(kTileN, d.out_w - w0));
     }
   };
   for_each_image_item(d.N, d.outputs * row_tiles, d.image_floats, [] {}, pad, compute_rows);

@@ -1,5 +1,5 @@
 // conv2d forward as an implicit GEMM per image and group:
-//   y[k][m] = Σ_{(c,r,s)} xpad[base(m) + tap(c,r,s)] · w[k][c][r][s]
+//   y[k][m] = bias[k] + Σ_{(c,r,s)} xpad[base(m) + tap(c,r,s)] · w[k][c][r][s]
 // with m = (p,q) an output position, base(m) = p sh Wp + q sw and tap = c Hp Wp + r dh Wp + s dw in
 // the zero-padded image. Rows of the micro-tile are 6 positions, columns 16 (AVX2) output channels.
 #include <algorithm>
@@ -11,7 +11,7 @@
 
 namespace attrax::kernels::fast {
 
-void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float* y) {
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
   const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
   const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tiles = ceil_div(PQ, kTileM);
@@ -24,7 +24,8 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
   };
   // Few taps (the image stem, depthwise): the direct kernel, vectorised along output rows.
   if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
-    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, g.C * plane, depth, tap_table, w};
+    const DirectConv direct{g.N,        g.K,   g.P,       g.Q, g.groups, Cg * plane, Wp,
+                            g.C * plane, depth, tap_table, w,   bias};
     return direct_conv(direct, pad_image, y);
   }
   float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
@@ -48,13 +49,19 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, float
     const float* weights = packed + (group * panels + panel) * depth * kTileN;
     const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
     float* out = y + (n * g.K + k0) * PQ;
+    // the panel's biases, zero past its last channel
+    alignas(64) float bias_panel[kTileN] = {};
+    if (bias) std::copy_n(bias + k0, columns, bias_panel);
     const std::int64_t last = std::min(PQ, (chunk + 1) * kChunk * kTileM);
     for (std::int64_t m0 = chunk * kChunk * kTileM; m0 < last; m0 += kTileM) {
       const std::int64_t count = std::min(kTileM, PQ - m0);
       const float* rows[kTileM];
       for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base_table[std::min(m0 + i, PQ - 1)];
       alignas(64) float tile[kTileM * kTileN];
-      tile_gemm(depth, rows, TableOffsets{tap_table}, weights, tile, false);
+      if (bias) {
+        for (std::int64_t i = 0; i < kTileM; ++i) std::copy_n(bias_panel, kTileN, tile + i * kTileN);
+      }
+      tile_gemm(depth, rows, TableOffsets{tap_table}, weights, tile, bias != nullptr);
       store_transposed(tile, count, columns, kConsecutive, PQ, out + m0);
     }
   };

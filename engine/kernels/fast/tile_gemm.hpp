@@ -71,15 +71,15 @@ inline void tile_gemm(std::int64_t depth, const float* const* rows, Offsets offs
 namespace attrax::kernels::fast {
 
 // The direct-convolution micro-kernel (stride 1): one output channel, kTileM rows x kTileN columns,
-//   out[i][j] = Σ_k weights[k] · rows[i][taps[k] + j]   (i < out_rows, j < out_columns)
+//   out[i][j] = start + Σ_k weights[k] · rows[i][taps[k] + j]   (i < out_rows, j < out_columns)
 // where rows[i] points at output row i's first column in the padded source. Each weight is
 // broadcast once and meets 12 contiguous vector loads, so it suits few channels (the image stem)
 // where the GEMM's tiles would be mostly empty.
 inline void direct_tile(std::int64_t depth, const float* const* rows, const std::int64_t* taps,
-                        const float* weights, float* const* out, std::int64_t out_rows,
+                        const float* weights, float start, float* const* out, std::int64_t out_rows,
                         std::int64_t out_columns) {
-  Vec c00(0.f), c01(0.f), c10(0.f), c11(0.f), c20(0.f), c21(0.f);
-  Vec c30(0.f), c31(0.f), c40(0.f), c41(0.f), c50(0.f), c51(0.f);
+  Vec c00(start), c01(start), c10(start), c11(start), c20(start), c21(start);
+  Vec c30(start), c31(start), c40(start), c41(start), c50(start), c51(start);
   const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3], *r4 = rows[4], *r5 = rows[5];
   for (std::int64_t k = 0; k < depth; ++k) {
     const Vec a(weights[k]);

@@ -56,12 +56,16 @@ void check_case(const Case& c) {
   const ConvGeometry g = geometry(c);
   const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * (g.C / g.groups) * g.R * g.S, ys = g.N * g.K * g.P * g.Q;
   const auto x = random_values(xs, 1), w = random_values(ws, 2), dy = random_values(ys, 3);
+  const auto bias = random_values(g.K, 4);
   std::vector<float> fast(std::size_t(std::max({xs, ws, ys}))), ref(fast.size());
 
-  kernels::fast::conv2d_forward(g, x.data(), w.data(), fast.data());
-  kernels::reference::conv2d_forward(g, x.data(), w.data(), ref.data());
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, fast.data());
+  kernels::reference::conv2d_forward<float>(g, x.data(), w.data(), nullptr, ref.data());
   fast.resize(std::size_t(ys)); ref.resize(std::size_t(ys));
   CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "forward, " << describe(c));
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), bias.data(), fast.data());
+  kernels::reference::conv2d_forward(g, x.data(), w.data(), bias.data(), ref.data());
+  CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "forward with bias, " << describe(c));
 
   fast.assign(std::size_t(xs), 0.f); ref.assign(std::size_t(xs), 0.f);
   kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), fast.data());
@@ -106,11 +110,11 @@ TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
   std::vector<float> y2 = y1, dx2 = dx1, dw2 = dw1;
   const int before = kernels::max_threads();
   kernels::set_threads(1);
-  kernels::fast::conv2d_forward(g, x.data(), w.data(), y1.data());
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, y1.data());
   kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx1.data());
   kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw1.data());
   kernels::set_threads(2);
-  kernels::fast::conv2d_forward(g, x.data(), w.data(), y2.data());
+  kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, y2.data());
   kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx2.data());
   kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw2.data());
   kernels::set_threads(before);
