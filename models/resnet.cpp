@@ -26,16 +26,22 @@ BasicBlock::BasicBlock(std::int64_t in, std::int64_t out, std::int64_t stride,
   bn2_ = &register_module("bn2", std::make_unique<nn::BatchNorm2d>(out));
   if (stride != 1 || in != out) {
     downsample_ = &register_module("downsample", std::make_unique<nn::Sequential>());
-    downsample_->append(std::make_unique<nn::Conv2d>(conv_spec(in, out, 1, stride), gen));
-    downsample_->append(std::make_unique<nn::BatchNorm2d>(out));
+    down_conv_ = &downsample_->append(std::make_unique<nn::Conv2d>(conv_spec(in, out, 1, stride), gen));
+    down_bn_ = &downsample_->append(std::make_unique<nn::BatchNorm2d>(out));
   }
   relu2_ = &register_module("relu2", std::make_unique<nn::Activation>(act));
 }
 
+// Each convolution and its batch norm go through nn::conv_batch_norm (one folded op in eval mode).
 Tensor BasicBlock::forward(const Tensor& x) {
-  const Tensor out = (*bn2_)((*conv2_)((*relu1_)((*bn1_)((*conv1_)(x)))));
-  const Tensor shortcut = downsample_ ? (*downsample_)(x) : x;
-  return (*relu2_)(out + shortcut);
+  const Tensor out = nn::conv_batch_norm(*conv2_, *bn2_, (*relu1_)(nn::conv_batch_norm(*conv1_, *bn1_, x)));
+  return (*relu2_)(out + shortcut(x));
+}
+
+Tensor BasicBlock::shortcut(const Tensor& x) {
+  if (!downsample_) return x;
+  if (downsample_->has_forward_hook()) return (*downsample_)(x);
+  return nn::conv_batch_norm(*down_conv_, *down_bn_, x);
 }
 
 ResNet::ResNet(const ModelConfig& config, Generator& gen) : Classifier(config) {
@@ -63,7 +69,7 @@ ResNet::ResNet(const ModelConfig& config, Generator& gen) : Classifier(config) {
 }
 
 Tensor ResNet::logits(const Tensor& z) {
-  Tensor a = (*relu_)((*bn1_)((*conv1_)(z)));
+  Tensor a = (*relu_)(nn::conv_batch_norm(*conv1_, *bn1_, z));
   a = (*layer3_)((*layer2_)((*layer1_)(a)));
   return (*fc_)((*avgpool_)(a));
 }

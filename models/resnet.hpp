@@ -21,10 +21,15 @@ class BasicBlock : public nn::Module {
   std::string describe() const override { return "BasicBlock"; }
 
  private:
+  // x, or downsample(x): its 1x1 convolution and batch norm
+  Tensor shortcut(const Tensor& x);
+
   nn::Conv2d *conv1_, *conv2_;
   nn::BatchNorm2d *bn1_, *bn2_;
   nn::Activation *relu1_, *relu2_;
   nn::Sequential* downsample_ = nullptr;
+  nn::Conv2d* down_conv_ = nullptr;
+  nn::BatchNorm2d* down_bn_ = nullptr;
 };
 
 class ResNet : public Classifier {

@@ -31,6 +31,7 @@ class Module {
   // the activation or return a substitute, as a PyTorch forward hook that returns a value.
   using ForwardHook = std::function<Tensor(const Tensor&)>;
   void set_forward_hook(ForwardHook hook) { hook_ = std::move(hook); }
+  bool has_forward_hook() const { return bool(hook_); }
 
   // A short description of the module, as PyTorch's repr: "Conv2d(16, 32, kernel_size=3, stride=2)".
   virtual std::string describe() const = 0;

@@ -5,6 +5,7 @@
 #include "nn/layers/batch_norm2d.hpp"
 #include "nn/layers/containers.hpp"
 #include "nn/layers/conv2d.hpp"
+#include "nn/layers/conv_batch_norm.hpp"
 #include "nn/layers/linear.hpp"
 #include "nn/layers/normalize.hpp"
 #include "nn/layers/pooling.hpp"

@@ -13,6 +13,7 @@ class BatchNorm2d : public Module {
   // x: [N, C, H, W] or [N, C]
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;
+  double eps() const { return eps_; }
 
   Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 

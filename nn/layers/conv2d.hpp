@@ -23,6 +23,7 @@ class Conv2d : public Module {
   std::string describe() const override;
 
   const Conv2dSpec& spec() const { return spec_; }
+  const Conv2dOptions& options() const { return options_; }
   Tensor weight, bias;
 
  private:

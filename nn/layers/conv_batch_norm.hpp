@@ -1,0 +1,19 @@
+#pragma once
+// A convolution followed by batch norm, the pair every ResNet repeats. In eval mode the batch norm
+// is affine in its input and can be folded into the convolution's weights and bias, so the pair
+// costs one op and one pass over the output instead of two:
+//   s = γ / sqrt(running_var + ε),   w'[k] = s[k] · w[k],   b' = β + s · (b − running_mean)
+//   bn(conv(x)) = conv2d(x, w', b')
+// The fold is built from differentiable ops, so gradients reach x, w, b, γ and β as through the
+// two modules; attribution rules, which act on nonlinearities, are unaffected.
+#include "engine/tensor.hpp"
+#include "nn/layers/batch_norm2d.hpp"
+#include "nn/layers/conv2d.hpp"
+
+namespace attrax::nn {
+
+// bn(conv(x)): folded when bn is in eval mode, has running statistics, and neither module has a
+// forward hook (a hook must see its module's own output); the two modules in turn otherwise.
+Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x);
+
+}  // namespace attrax::nn
