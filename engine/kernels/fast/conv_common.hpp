@@ -19,13 +19,18 @@ void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int6
                 float* dst);
 
 // Packs column block `panel` of B (depth x columns, element (k, j) = b(k, j)) into
-// panel[k * kTileN + j'], zero past `columns`.
+// panel[k * kTileN + j'], zero past `columns`. Column by column: the callers' B is contiguous along
+// k for a fixed j (weights [K][depth], dy planes [K][positions]).
 template <class B>
 void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B b, float* out) {
   const std::int64_t first = panel * kTileN;
-  for (std::int64_t k = 0; k < depth; ++k) {
-    for (std::int64_t j = 0; j < kTileN; ++j)
-      out[k * kTileN + j] = first + j < columns ? b(k, first + j) : 0.f;
+  for (std::int64_t j = 0; j < kTileN; ++j) {
+    float* column = out + j;
+    if (first + j < columns) {
+      for (std::int64_t k = 0; k < depth; ++k) column[k * kTileN] = b(k, first + j);
+    } else {
+      for (std::int64_t k = 0; k < depth; ++k) column[k * kTileN] = 0.f;
+    }
   }
 }
 
