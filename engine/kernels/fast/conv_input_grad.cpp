@@ -47,7 +47,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
     pad_planes(dy + n * g.K * g.P * g.Q, g.K, g.P, g.Q, top, bottom, left, right, out);
     return out;
   };
-  thread_local std::vector<std::int64_t> tap_offsets, tap_index, bases, outputs;
+  thread_local std::vector<std::int64_t> tap_offsets, tap_weight, bases, outputs;
 
   // Few input channels (the image stem, depthwise) at stride 1: the direct kernel over dy with the
   // kernel flipped, dx[c][h][w] = Σ_{k,r,s} dypad[k][h + (R-1-r) dh][w + (S-1-s) dw] w[k][c][r][s].
@@ -72,7 +72,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
 
   thread_local std::vector<Phase> phases;
   thread_local std::vector<Tile> tiles;
-  tap_offsets.clear(); tap_index.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
+  tap_offsets.clear(); tap_weight.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
   for (std::int64_t phi_h = 0; phi_h < g.stride_h; ++phi_h) {
     for (std::int64_t phi_w = 0; phi_w < g.stride_w; ++phi_w) {
       Phase phase{std::int64_t(tap_offsets.size()), 0, std::int64_t(bases.size()), 0};
@@ -82,7 +82,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
         for (const auto& [r, shift_r] : rows)
           for (const auto& [s, shift_s] : cols) {
             tap_offsets.push_back(k * plane - shift_r * Qp - shift_s);
-            tap_index.push_back(k * RS + r * g.S + s);
+            tap_weight.push_back((k * Cg * g.R + r) * g.S + s);  // w[k][0][r][s] in the group
           }
       for (std::int64_t h = (phi_h - g.pad_h % g.stride_h + g.stride_h) % g.stride_h; h < g.H; h += g.stride_h)
         for (std::int64_t x = (phi_w - g.pad_w % g.stride_w + g.stride_w) % g.stride_w; x < g.W; x += g.stride_w) {
@@ -100,7 +100,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
 
   // The tables are this thread's; the parallel region reads them through these pointers.
   const std::int64_t* tap_table = tap_offsets.data();
-  const std::int64_t* tap_source = tap_index.data();
+  const std::int64_t* weight_offset = tap_weight.data();
   const std::int64_t* base_table = bases.data();
   const std::int64_t* output_table = outputs.data();
   const Phase* phase_list = phases.data();
@@ -114,8 +114,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * Cg * RS;
       pack_panel(all_taps, Cg, gp % panels, [&](std::int64_t tap, std::int64_t c) {
-        const std::int64_t i = tap_source[tap];
-        return wg[(i / RS * Cg + c) * RS + i % RS];
+        return wg[weight_offset[tap] + c * RS];
       }, packed + gp * all_taps * kTileN);
     }
   };
