@@ -9,6 +9,7 @@
 #include "engine/kernels/fast/broadcast.hpp"
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/elementwise.hpp"
+#include "engine/kernels/fast/pool_softmax.hpp"
 #include "engine/kernels/fast/reduction.hpp"
 #include "engine/kernels/geometry.hpp"
 #include "engine/kernels/matmul_eigen.hpp"
@@ -93,17 +94,20 @@ void conv2d_weight_grad(const ConvGeometry& g, const T* x, const T* dy, T* dw) {
 
 template <class T>
 void max_pool2d_forward(const PoolGeometry& g, const T* x, T* y, std::int64_t* argmax) {
-  reference::max_pool2d_forward(g, x, y, argmax);
+  if constexpr (std::is_same_v<T, float>) fast::max_pool2d_forward(g, x, y, argmax);
+  else reference::max_pool2d_forward(g, x, y, argmax);
 }
 
 template <class T>
 void avg_pool2d_forward(const PoolGeometry& g, const T* x, T* y) {
-  reference::avg_pool2d_forward(g, x, y);
+  if constexpr (std::is_same_v<T, float>) fast::avg_pool2d_forward(g, x, y);
+  else reference::avg_pool2d_forward(g, x, y);
 }
 
 template <class T>
 void avg_pool2d_adjoint(const PoolGeometry& g, const T* dy, T* dx) {
-  reference::avg_pool2d_adjoint(g, dy, dx);
+  if constexpr (std::is_same_v<T, float>) fast::avg_pool2d_adjoint(g, dy, dx);
+  else reference::avg_pool2d_adjoint(g, dy, dx);
 }
 
 template <class T>
@@ -137,7 +141,8 @@ void batch_norm_backward(const AxisGeometry& g, const T* x, const T* grad, const
 
 template <class T>
 void softmax(const AxisGeometry& g, const T* x, T* y, bool log) {
-  reference::softmax(g, x, y, log);
+  if constexpr (std::is_same_v<T, float>) fast::softmax(g, x, y, log);
+  else reference::softmax(g, x, y, log);
 }
 
 }  // namespace attrax::kernels
