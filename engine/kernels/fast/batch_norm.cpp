@@ -2,6 +2,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <utility>
+
 #include "engine/kernels/threading.hpp"
 
 namespace attrax::kernels::fast {
@@ -11,16 +13,48 @@ namespace {
 using Vec = xsimd::batch<float>;
 constexpr std::int64_t kVec = std::int64_t(Vec::size);
 
-// Σ_i f(i) over i < n: vector lanes first (vec(i) gives elements i..i+kVec-1), then the lanes and
-// the tail (one(i)) in order.
+// Σ_i f(i) over i < n: vector lanes first (vec(i) gives elements i..i+kVec-1) in four independent
+// accumulators, so the adds overlap instead of waiting on one chain, then the lanes and the tail
+// (one(i)) in order.
 template <class VecF, class OneF>
 float row_sum(std::int64_t n, VecF vec, OneF one) {
-  Vec acc(0.f);
+  Vec a0(0.f), a1(0.f), a2(0.f), a3(0.f);
   std::int64_t i = 0;
-  for (; i + kVec <= n; i += kVec) acc += vec(i);
-  float total = xsimd::hadd(acc);
+  for (; i + 4 * kVec <= n; i += 4 * kVec) {
+    a0 += vec(i);
+    a1 += vec(i + kVec);
+    a2 += vec(i + 2 * kVec);
+    a3 += vec(i + 3 * kVec);
+  }
+  for (; i + kVec <= n; i += kVec) a0 += vec(i);
+  float total = xsimd::hadd((a0 + a1) + (a2 + a3));
   for (; i < n; ++i) total += one(i);
   return total;
+}
+
+// (Σ_i g[i], Σ_i g[i] (x[i] - mu)) over i < n in one pass, two accumulators per sum.
+std::pair<float, float> gradient_sums(std::int64_t n, const float* g, const float* x, float mu) {
+  const Vec mu_v(mu);
+  Vec s0(0.f), s1(0.f), p0(0.f), p1(0.f);
+  std::int64_t i = 0;
+  for (; i + 2 * kVec <= n; i += 2 * kVec) {
+    const Vec g0 = Vec::load_unaligned(g + i), g1 = Vec::load_unaligned(g + i + kVec);
+    s0 += g0;
+    s1 += g1;
+    p0 = xsimd::fma(g0, Vec::load_unaligned(x + i) - mu_v, p0);
+    p1 = xsimd::fma(g1, Vec::load_unaligned(x + i + kVec) - mu_v, p1);
+  }
+  for (; i + kVec <= n; i += kVec) {
+    const Vec g0 = Vec::load_unaligned(g + i);
+    s0 += g0;
+    p0 = xsimd::fma(g0, Vec::load_unaligned(x + i) - mu_v, p0);
+  }
+  float sum_g = xsimd::hadd(s0 + s1), sum_gx = xsimd::hadd(p0 + p1);
+  for (; i < n; ++i) {
+    sum_g += g[i];
+    sum_gx += g[i] * (x[i] - mu);
+  }
+  return {sum_g, sum_gx};
 }
 
 }  // namespace
@@ -73,13 +107,10 @@ void batch_norm_backward(const AxisGeometry& g, const float* x, const float* gra
     const Vec mu(mean[c]);
     double sum_g = 0, sum_gx = 0;
     for (std::int64_t n = 0; n < g.outer; ++n) {
-      const float* gr = grad + (n * g.axis + c) * g.inner;
-      const float* xr = x + (n * g.axis + c) * g.inner;
-      sum_g += row_sum(g.inner, [&](std::int64_t i) { return Vec::load_unaligned(gr + i); },
-                       [&](std::int64_t i) { return gr[i]; });
-      sum_gx += row_sum(g.inner, [&](std::int64_t i) {
-        return Vec::load_unaligned(gr + i) * (Vec::load_unaligned(xr + i) - mu);
-      }, [&](std::int64_t i) { return gr[i] * (xr[i] - mean[c]); });
+      const std::int64_t row = (n * g.axis + c) * g.inner;
+      const auto [row_g, row_gx] = gradient_sums(g.inner, grad + row, x + row, mean[c]);
+      sum_g += row_g;
+      sum_gx += row_gx;
     }
     sum_gx *= invstd[c];
     const float gain = (gamma ? gamma[c] : 1.f) * invstd[c];
