@@ -116,6 +116,7 @@ inline void direct_tile(std::int64_t depth, const float* const* rows, const std:
 // six positions in registers and no per-element bounds checks.
 inline void store_transposed(const float* tile, std::int64_t rows, std::int64_t columns,
                              const std::int64_t* index, std::int64_t stride, float* out) {
+  static_assert(kTileM == 6, "the full-tile path names six positions");
   if (rows == kTileM) {
     const std::int64_t i0 = index[0], i1 = index[1], i2 = index[2], i3 = index[3], i4 = index[4], i5 = index[5];
     for (std::int64_t j = 0; j < columns; ++j, out += stride) {
