@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "engine/kernels/fast/row_sum.hpp"
 #include "engine/kernels/threading.hpp"
 
 namespace attrax::kernels::fast {
@@ -12,25 +13,6 @@ namespace {
 
 using Vec = xsimd::batch<float>;
 constexpr std::int64_t kVec = std::int64_t(Vec::size);
-
-// Σ_i f(i) over i < n: vector lanes first (vec(i) gives elements i..i+kVec-1) in four independent
-// accumulators, so the adds overlap instead of waiting on one chain, then the lanes and the tail
-// (one(i)) in order.
-template <class VecF, class OneF>
-float row_sum(std::int64_t n, VecF vec, OneF one) {
-  Vec a0(0.f), a1(0.f), a2(0.f), a3(0.f);
-  std::int64_t i = 0;
-  for (; i + 4 * kVec <= n; i += 4 * kVec) {
-    a0 += vec(i);
-    a1 += vec(i + kVec);
-    a2 += vec(i + 2 * kVec);
-    a3 += vec(i + 3 * kVec);
-  }
-  for (; i + kVec <= n; i += kVec) a0 += vec(i);
-  float total = xsimd::hadd((a0 + a1) + (a2 + a3));
-  for (; i < n; ++i) total += one(i);
-  return total;
-}
 
 // (Σ_i g[i], Σ_i g[i] (x[i] - mu)) over i < n in one pass, two accumulators per sum.
 std::pair<float, float> gradient_sums(std::int64_t n, const float* g, const float* x, float mu) {
@@ -66,8 +48,7 @@ void batch_norm_statistics(const AxisGeometry& g, const float* x, float* mean, f
     double sum = 0;
     for (std::int64_t n = 0; n < g.outer; ++n) {
       const float* row = x + (n * g.axis + c) * g.inner;
-      sum += row_sum(g.inner, [&](std::int64_t i) { return Vec::load_unaligned(row + i); },
-                     [&](std::int64_t i) { return row[i]; });
+      sum += row_sum(row, g.inner);
     }
     const float mu = float(sum / count);
     const Vec mu_v(mu);

@@ -4,29 +4,13 @@
 // summed into one element: means over H,W, bias gradients) or laid out like it (rows add up
 // elementwise: sums over leading axes). Rows meet their element in row order, in double as the
 // reference, so the result does not depend on the thread count.
-#include <xsimd/xsimd.hpp>
-
 #include <cstdint>
 #include <vector>
 
 #include "engine/kernels/fast/broadcast.hpp"
+#include "engine/kernels/fast/row_sum.hpp"
 
 namespace attrax::kernels::fast {
-
-// Σ_j x[j] over n floats: two vector accumulators, then the lanes and the tail in order.
-inline double row_sum(const float* x, std::int64_t n) {
-  using Vec = xsimd::batch<float>;
-  constexpr std::int64_t lanes = std::int64_t(Vec::size);
-  Vec s0(0.f), s1(0.f);
-  std::int64_t j = 0;
-  for (; j + 2 * lanes <= n; j += 2 * lanes) {
-    s0 += Vec::load_unaligned(x + j);
-    s1 += Vec::load_unaligned(x + j + lanes);
-  }
-  double total = double(xsimd::hadd(s0 + s1));
-  for (; j < n; ++j) total += double(x[j]);
-  return total;
-}
 
 // out = Σ of x over the elements that map to each element of kept; false (nothing written) when the
 // layout has no long enough runs.
@@ -54,7 +38,7 @@ inline bool reduce_sum(const Shape& x_shape, const float* x, const Shape& kept, 
     sums.resize(std::size_t(rows));
     double* row_sums = sums.data();
     ATTRAX_OMP(parallel for schedule(static) if (parallel))
-    for (std::int64_t row = 0; row < rows; ++row) row_sums[row] = row_sum(x + row * inner, inner);
+    for (std::int64_t row = 0; row < rows; ++row) row_sums[row] = double(row_sum(x + row * inner, inner));
     for (std::int64_t row = 0; row < rows; ++row) total[plan.offset(x_shape, 0, row)] += row_sums[row];
   }
   for (std::int64_t k = 0; k < kept.numel(); ++k) out[k] = float(total[k]);

@@ -23,6 +23,17 @@ std::vector<float> random_values(const Shape& shape, std::uint64_t stream) {
   return v;
 }
 
+// run() with 1 thread, then with 2; the thread count is restored afterwards.
+template <class Run>
+void with_one_then_two_threads(Run run) {
+  const int before = kernels::max_threads();
+  kernels::set_threads(1);
+  run(1);
+  kernels::set_threads(2);
+  run(2);
+  kernels::set_threads(before);
+}
+
 struct Pair {
   Shape out, a, b;
   bool fast;  // whether the layout has runs long enough for the fast path
@@ -61,12 +72,10 @@ TEST_CASE("fast broadcast copy matches the reference and is the same for 1 and 2
     CAPTURE(p.out.str());
     const auto x = random_values(p.a, 3);
     std::vector<float> fast(static_cast<std::size_t>(p.out.numel()), 0.f), ref = fast, two = fast;
-    const int before = kernels::max_threads();
-    kernels::set_threads(1);
-    const bool used = kernels::fast::broadcast_copy(p.a, x.data(), p.out, fast.data());
-    kernels::set_threads(2);
-    kernels::fast::broadcast_copy(p.a, x.data(), p.out, two.data());
-    kernels::set_threads(before);
+    bool used = false;
+    with_one_then_two_threads([&](int threads) {
+      used = kernels::fast::broadcast_copy(p.a, x.data(), p.out, (threads == 1 ? fast : two).data());
+    });
     CHECK(used == p.fast);
     if (!used) continue;
     kernels::reference::broadcast_copy(p.a, x.data(), p.out, ref.data());
@@ -84,12 +93,10 @@ TEST_CASE("fast sums onto a kept shape match the reference and are the same for 
     CAPTURE(p.out.str());
     const auto x = random_values(p.out, 4);
     std::vector<float> fast(static_cast<std::size_t>(p.a.numel()), 0.f), ref = fast, two = fast;
-    const int before = kernels::max_threads();
-    kernels::set_threads(1);
-    const bool used = kernels::fast::reduce_sum(p.out, x.data(), p.a, fast.data());
-    kernels::set_threads(2);
-    kernels::fast::reduce_sum(p.out, x.data(), p.a, two.data());
-    kernels::set_threads(before);
+    bool used = false;
+    with_one_then_two_threads([&](int threads) {
+      used = kernels::fast::reduce_sum(p.out, x.data(), p.a, (threads == 1 ? fast : two).data());
+    });
     CHECK(used == p.fast);
     if (!used) continue;
     kernels::reference::reduce_sum(p.out, x.data(), p.a, ref.data());
