@@ -24,7 +24,7 @@ test: build
 
 sanitize: deps
 	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTRAX_SANITIZE=ON -DATTRAX_NATIVE=OFF
-	cmake --build build-sanitize -j $(JOBS) --target engine_tests nn_io_tests optim_tests nn_tests data_tests models_tests adversarial_tests
+	cmake --build build-sanitize -j $(JOBS) --target engine_tests nn_io_tests optim_tests nn_tests data_tests models_tests allocation_tests adversarial_tests
 	ctest --test-dir build-sanitize -j $(JOBS) --output-on-failure -L "engine|nn|models|adversarial"
 
 # Cross-build with the CMake preset of the same name (toolchains/, build-aarch64 or build-armhf)

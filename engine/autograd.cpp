@@ -247,7 +247,7 @@ Tensor BackwardContext::output() const {
     throw AutogradError("backward: the VJP of '" + node_.name +
                         "' reads its output, but the op was recorded without save_output");
   }
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->storage = node_.saved_output;
   impl->shape = node_.shape;
   impl->dtype = node_.dtype;
@@ -273,12 +273,13 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   return impl->grad_accumulator;
 }
 
-Tensor record(const char* op, Tensor result, const std::vector<Tensor>& inputs, Vjp vjp,
-              RecordOptions options) {
-  if (!GradMode::enabled()) return result;
-  std::vector<std::shared_ptr<Node>> edges(inputs.size());
+namespace detail {
+
+Tensor record_node(const char* op, Tensor result, const Tensor* inputs, std::size_t count, Vjp vjp,
+                   RecordOptions options) {
+  std::vector<std::shared_ptr<Node>> edges(count);
   bool any = false;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     edges[i] = gradient_edge(inputs[i]);
     any = any || edges[i];
   }
@@ -298,6 +299,8 @@ Tensor record(const char* op, Tensor result, const std::vector<Tensor>& inputs, 
   result.impl()->requires_grad = true;
   return result;
 }
+
+}  // namespace detail
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, GradOptions options) {

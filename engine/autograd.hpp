@@ -7,6 +7,7 @@
 // and gradients of gradients are exact.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,11 +91,30 @@ struct RecordOptions {
   }
 };
 
+namespace detail {
+// record's work once grad mode is known to be on.
+Tensor record_node(const char* op, Tensor result, const Tensor* inputs, std::size_t count, Vjp vjp,
+                   RecordOptions options);
+}  // namespace detail
+
 // Attaches a tape node to `result` when grad mode is on and some input requires grad; otherwise
-// returns `result` untouched, so the inference path allocates no nodes. `inputs` are the op's tensor
-// arguments in the order the VJP returns their gradients.
-Tensor record(const char* op, Tensor result, const std::vector<Tensor>& inputs, Vjp vjp,
-              RecordOptions options = {});
+// returns `result` untouched. `inputs` are the op's tensor arguments in the order the VJP returns
+// their gradients. The VJP becomes a Vjp (a std::function, which may allocate) only when grad mode
+// is on, so the inference path allocates neither nodes nor closures.
+template <class F>
+Tensor record(const char* op, Tensor result, std::initializer_list<Tensor> inputs, F&& vjp,
+              RecordOptions options = {}) {
+  if (!GradMode::enabled()) return result;
+  return detail::record_node(op, std::move(result), inputs.begin(), inputs.size(),
+                             Vjp(std::forward<F>(vjp)), std::move(options));
+}
+template <class F>
+Tensor record(const char* op, Tensor result, const std::vector<Tensor>& inputs, F&& vjp,
+              RecordOptions options = {}) {
+  if (!GradMode::enabled()) return result;
+  return detail::record_node(op, std::move(result), inputs.data(), inputs.size(),
+                             Vjp(std::forward<F>(vjp)), std::move(options));
+}
 
 // The node through which gradients reach `t`: its grad_fn, or a leaf's accumulator; null if none.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);

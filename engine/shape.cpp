@@ -8,6 +8,8 @@ Shape::Shape(std::initializer_list<std::int64_t> dims) { assign(dims.begin(), di
 
 Shape::Shape(const std::vector<std::int64_t>& dims) { assign(dims.data(), dims.size()); }
 
+Shape::Shape(const std::int64_t* dims, std::size_t count) { assign(dims, count); }
+
 void Shape::assign(const std::int64_t* dims, std::size_t count) {
   if (count > static_cast<std::size_t>(kMaxRank)) {
     throw ShapeError("Shape: rank " + std::to_string(count) + " exceeds the maximum of " +
@@ -53,6 +55,22 @@ bool operator==(const Shape& a, const Shape& b) {
   for (int i = 0; i < a.rank_; ++i)
     if (a.dims_[i] != b.dims_[i]) return false;
   return true;
+}
+
+Axes::Axes(std::initializer_list<int> axes) {
+  for (int axis : axes) push_back(axis);
+}
+
+Axes::Axes(const std::vector<int>& axes) {
+  for (int axis : axes) push_back(axis);
+}
+
+void Axes::push_back(int axis) {
+  if (count_ == Shape::kMaxRank) {
+    throw IndexError("axes: more than " + std::to_string(Shape::kMaxRank) +
+                     " axes given; a tensor has at most that many");
+  }
+  axes_[std::size_t(count_++)] = axis;
 }
 
 int normalize_axis(int axis, int rank, const char* op) {

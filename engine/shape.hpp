@@ -15,6 +15,7 @@ class Shape {
   Shape() = default;
   Shape(std::initializer_list<std::int64_t> dims);
   explicit Shape(const std::vector<std::int64_t>& dims);
+  Shape(const std::int64_t* dims, std::size_t count);
 
   int rank() const { return rank_; }
   std::int64_t operator[](int axis) const { return dims_[axis]; }
@@ -36,6 +37,29 @@ class Shape {
 
   std::array<std::int64_t, kMaxRank> dims_{};
   int rank_ = 0;
+};
+
+// A list of at most Shape::kMaxRank axis numbers, stored inline: reductions run at every step and a
+// std::vector of axes would allocate each time. Built from a braced list or a std::vector.
+class Axes {
+ public:
+  Axes() = default;
+  Axes(std::initializer_list<int> axes);
+  Axes(const std::vector<int>& axes);  // NOLINT(google-explicit-constructor): callers keep vectors
+
+  // Throws IndexError when the list already holds Shape::kMaxRank axes.
+  void push_back(int axis);
+  std::size_t size() const { return std::size_t(count_); }
+  bool empty() const { return count_ == 0; }
+  const int* begin() const { return axes_.data(); }
+  const int* end() const { return axes_.data() + count_; }
+  int* begin() { return axes_.data(); }
+  int* end() { return axes_.data() + count_; }
+  int operator[](std::size_t i) const { return axes_[i]; }
+
+ private:
+  std::array<int, Shape::kMaxRank> axes_{};
+  int count_ = 0;
 };
 
 // Maps a possibly negative axis into [0, rank); throws IndexError naming op otherwise.

@@ -7,6 +7,8 @@
 #include <new>
 #include <vector>
 
+#include "engine/recycling_allocator.hpp"
+
 namespace attrax {
 
 namespace {
@@ -30,6 +32,8 @@ class BufferCache {
     }
     void* p = std::aligned_alloc(Storage::kAlignment, bytes);
     if (!p) throw std::bad_alloc();
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++system_allocations_;
     return p;
   }
 
@@ -45,10 +49,16 @@ class BufferCache {
     std::free(p);
   }
 
+  BufferCacheStats stats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {system_allocations_, cached_};
+  }
+
  private:
   std::mutex mutex_;
   std::map<std::size_t, std::vector<void*>> free_;
   std::size_t cached_ = 0;
+  std::size_t system_allocations_ = 0;
 };
 
 BufferCache& cache() {
@@ -70,5 +80,11 @@ Storage::Storage(std::size_t bytes, bool zeroed) : bytes_(bytes) {
 }
 
 Storage::~Storage() { cache().give(data_, rounded(bytes_)); }
+
+std::shared_ptr<Storage> make_storage(std::size_t bytes, bool zeroed) {
+  return std::allocate_shared<Storage>(detail::RecyclingAllocator<Storage>(), bytes, zeroed);
+}
+
+BufferCacheStats buffer_cache_stats() { return cache().stats(); }
 
 }  // namespace attrax

@@ -25,4 +25,15 @@ class Storage {
   std::size_t bytes_;
 };
 
+// A new Storage of `bytes` bytes (see the constructor), its header from a recycled block.
+std::shared_ptr<Storage> make_storage(std::size_t bytes, bool zeroed);
+
+// What the cache of freed buffers has done since the process started: buffers it had to take from
+// the system (a steady loop stops adding to this after its first iteration) and bytes it now keeps.
+struct BufferCacheStats {
+  std::size_t system_allocations = 0;
+  std::size_t cached_bytes = 0;
+};
+BufferCacheStats buffer_cache_stats();
+
 }  // namespace attrax

@@ -1,5 +1,6 @@
 #include "engine/tensor.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -8,14 +9,15 @@
 
 #include "engine/autograd.hpp"
 #include "engine/random.hpp"
+#include "engine/recycling_allocator.hpp"
 
 namespace attrax {
 
 namespace {
 
 Tensor allocate(const Shape& shape, DType dtype, bool zeroed) {
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype), zeroed);
+  auto impl = make_tensor_impl();
+  impl->storage = make_storage(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype), zeroed);
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(std::move(impl));
@@ -58,6 +60,10 @@ std::int64_t flat_index(const Shape& shape, std::initializer_list<std::int64_t> 
 }
 
 }  // namespace
+
+std::shared_ptr<TensorImpl> make_tensor_impl() {
+  return std::allocate_shared<TensorImpl>(detail::RecyclingAllocator<TensorImpl>());
+}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) { return allocate(shape, dtype, false); }
 
@@ -178,11 +184,26 @@ std::vector<double> Tensor::to_vector() const {
 }
 
 Tensor Tensor::reshape(const std::vector<std::int64_t>& dims) const {
+  return reshape_to(dims.data(), dims.size());
+}
+
+Tensor Tensor::reshape(std::initializer_list<std::int64_t> dims) const {
+  return reshape_to(dims.begin(), dims.size());
+}
+
+Tensor Tensor::reshape(const Shape& shape) const { return reshape_to(shape.begin(), std::size_t(shape.rank())); }
+
+Tensor Tensor::reshape_to(const std::int64_t* dims, std::size_t count) const {
   require_defined("reshape");
-  std::vector<std::int64_t> resolved = dims;
+  if (count > std::size_t(Shape::kMaxRank)) {
+    throw ShapeError("reshape: " + std::to_string(count) + " target extents, more than the " +
+                     std::to_string(Shape::kMaxRank) + " a tensor can have");
+  }
+  std::array<std::int64_t, Shape::kMaxRank> resolved{};
   int inferred = -1;
   std::int64_t known = 1;
-  for (std::size_t i = 0; i < dims.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
+    resolved[i] = dims[i];
     if (dims[i] == -1 && inferred < 0) {
       inferred = int(i);
     } else if (dims[i] < 0) {
@@ -199,13 +220,13 @@ Tensor Tensor::reshape(const std::vector<std::int64_t>& dims) const {
     }
     resolved[inferred] = numel() / known;
   }
-  const Shape target(resolved);
+  const Shape target(resolved.data(), count);
   if (target.numel() != numel()) {
     throw ShapeError("reshape: cannot view " + shape().str() + " (" + std::to_string(numel()) +
                      " elements) as " + target.str() + " (" + std::to_string(target.numel()) +
                      " elements)");
   }
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->storage = impl_->storage;
   impl->shape = target;
   impl->dtype = impl_->dtype;
@@ -213,13 +234,13 @@ Tensor Tensor::reshape(const std::vector<std::int64_t>& dims) const {
   // y = reshape(x): dx = reshape(dy, x.shape)
   return record("reshape", Tensor(std::move(impl)), {*this},
                 [original](const Tensor& g, const BackwardContext&) -> Grads {
-                  return {g.reshape(original.vec())};
+                  return {g.reshape(original)};
                 });
 }
 
 Tensor Tensor::detach() const {
   require_defined("detach");
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_tensor_impl();
   impl->storage = impl_->storage;
   impl->shape = impl_->shape;
   impl->dtype = impl_->dtype;

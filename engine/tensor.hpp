@@ -68,6 +68,8 @@ class Tensor {
   // ---- views and copies ----
   // Same storage, new shape; one extent may be -1 (inferred). Differentiable.
   Tensor reshape(const std::vector<std::int64_t>& shape) const;
+  Tensor reshape(std::initializer_list<std::int64_t> shape) const;
+  Tensor reshape(const Shape& shape) const;
   // Shares storage but has no autodiff history.
   Tensor detach() const;
   // A new tensor with copied data and no history.
@@ -98,6 +100,7 @@ class Tensor {
 
  private:
   void require_defined(const char* what) const;
+  Tensor reshape_to(const std::int64_t* dims, std::size_t count) const;
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -114,6 +117,9 @@ struct TensorImpl {
   // Hands grad_fn to the tape's iterative release, so dropping a long graph cannot overflow the stack.
   ~TensorImpl();
 };
+
+// A new, empty TensorImpl, from a recycled block.
+std::shared_ptr<TensorImpl> make_tensor_impl();
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 

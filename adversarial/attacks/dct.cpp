@@ -16,7 +16,7 @@ namespace {
 // y = x · m along the last axis: x [..., n], m [n, n] -> [..., n]
 Tensor along_last_axis(const Tensor& x, const Tensor& m) {
   const std::int64_t n = x.size(-1);
-  return matmul(x.reshape({-1, n}), m).reshape(x.shape().vec());
+  return matmul(x.reshape({-1, n}), m).reshape(x.shape());
 }
 
 // y = a · x · bᵀ over the last two axes, given aᵀ [H, H] and bᵀ [W, W]: the rows of x times bᵀ,

@@ -65,6 +65,13 @@ void matmul(std::int64_t M, std::int64_t K, std::int64_t N, const T* a, const T*
   else reference::matmul(M, K, N, a, b, c);
 }
 
+template <class T>
+void matmul_transposed_b(std::int64_t M, std::int64_t K, std::int64_t N, const T* a, const T* b,
+                         T* c) {
+  if constexpr (std::is_same_v<T, float>) matmul_transposed_b_eigen(M, K, N, a, b, c);
+  else reference::matmul_transposed_b(M, K, N, a, b, c);
+}
+
 // The fast convolutions need at least one image (an empty batch has nothing to gain).
 inline bool fast_conv(const ConvGeometry& g) { return g.N > 0; }
 

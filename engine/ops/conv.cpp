@@ -182,15 +182,17 @@ void check_divisible(const char* op, const Tensor& t, const char* role, std::int
 }
 
 // Throws unless bias is undefined or a [channels] tensor of x's dtype.
+// `channels_from()` names where `channels` comes from, for the message.
+template <class Describe>
 void check_bias(const char* op, const Tensor& bias, std::int64_t channels, const Tensor& x,
-                const std::string& channels_from) {
+                Describe channels_from) {
   if (!bias.defined()) return;
   detail::check_floating(op, bias, "bias");
   check_same_dtype(op, x, "input", bias, "bias");
   if (bias.rank() != 1 || bias.size(0) != channels) {
     throw ShapeError(op_prefix(op) + "bias " + bias.shape().str() + " must have shape [" +
                      std::to_string(channels) + "], one entry per output channel of " +
-                     channels_from);
+                     channels_from());
   }
 }
 
@@ -229,7 +231,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
                      std::to_string(w.size(1)) + " x groups(" + std::to_string(groups) +
                      ") = " + std::to_string(w.size(1) * groups));
   }
-  check_bias(op, bias, K, x, "weight " + w.shape().str());
+  check_bias(op, bias, K, x, [&] { return "weight " + w.shape().str(); });
   const auto [P, Q] = conv_output_size(op, x, w.size(2), w.size(3), options);
   return conv2d_sized(x, w, bias, options, P, Q);
 }
@@ -258,8 +260,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias,
                        pair(options.stride) + " or dilation " + pair(options.dilation));
     }
   }
-  check_bias(op, bias, C, x,
-             "weight " + w.shape().str() + " x groups(" + std::to_string(groups) + ")");
+  check_bias(op, bias, C, x, [&] {
+    return "weight " + w.shape().str() + " x groups(" + std::to_string(groups) + ")";
+  });
   const std::int64_t H = transpose_extent(x.size(2), w.size(2), options.stride[0],
                                           options.padding[0], options.dilation[0], output_padding[0]);
   const std::int64_t W = transpose_extent(x.size(3), w.size(3), options.stride[1],

@@ -1,6 +1,7 @@
 #include "engine/ops/helpers.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace attrax::detail {
 
@@ -42,7 +43,7 @@ void check_rank(const char* op, const Tensor& t, int rank, const char* role, con
 
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   const int rank = std::max(a.rank(), b.rank());
-  std::vector<std::int64_t> out(rank);
+  std::array<std::int64_t, Shape::kMaxRank> out{};
   for (int i = 0; i < rank; ++i) {
     const int ia = a.rank() - rank + i, ib = b.rank() - rank + i;
     const std::int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
@@ -53,7 +54,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     }
     out[i] = da == 1 ? db : da;
   }
-  return Shape(out);
+  return Shape(out.data(), std::size_t(rank));
 }
 
 }  // namespace attrax::detail

@@ -88,12 +88,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
   }
   Tensor y = Tensor::empty({N, out}, x.dtype());
   visit_floating(x.dtype(), "linear", [&]<class T>() {
-    const T* pw = w.data<T>();
-    std::vector<T> wt(static_cast<std::size_t>(in * out));
-    for (std::int64_t o = 0; o < out; ++o)
-      for (std::int64_t i = 0; i < in; ++i) wt[i * out + o] = pw[o * in + i];
     T* py = y.data<T>();
-    kernels::matmul(N, in, out, x.data<T>(), wt.data(), py);
+    kernels::matmul_transposed_b(N, in, out, x.data<T>(), w.data<T>(), py);
     if (!bias.defined()) return;
     const T* pb = bias.data<T>();
     for (std::int64_t n = 0; n < N; ++n)

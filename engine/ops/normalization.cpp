@@ -17,8 +17,8 @@ namespace {
 // How x: [N,C,H,W] or [N,C] splits around its channel axis.
 struct ChannelLayout {
   kernels::AxisGeometry geometry;          // [N, C, H*W]
-  std::vector<int> axes;                   // the axes statistics reduce over: {0, 2, 3} or {0}
-  std::vector<std::int64_t> per_channel;   // [1,C,1,1] or [1,C]: a [C] vector broadcast against x
+  Axes axes;                               // the axes statistics reduce over: {0, 2, 3} or {0}
+  Shape per_channel;                       // [1,C,1,1] or [1,C]: a [C] vector broadcast against x
 };
 
 ChannelLayout channel_layout(const Tensor& x) {
@@ -143,7 +143,7 @@ Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta
     // A pass that is not itself recorded takes the fused two-pass kernel; a recorded one (create_graph)
     // the composition of differentiable ops below, which gives the same values.
     if (!GradMode::enabled()) return fused_backward(layout, x, g, batch_mean, invstd_c, gamma);
-    const std::vector<int>& axes = layout.axes;
+    const Axes& axes = layout.axes;
     Grads grads(3);
     if (ctx.needs_input_grad(2)) grads[2] = sum(g, axes);
     if (!ctx.needs_input_grad(0) && !ctx.needs_input_grad(1)) return grads;

@@ -62,7 +62,7 @@ Tensor max_pool2d(const Tensor& x, const Pool2dOptions& options) {
   return record("max_pool2d", y, {x}, [geo, argmax, shape](const Tensor& g, const BackwardContext&) -> Grads {
     const Tensor planes = Tensor::zeros({geo.N * geo.C, geo.H * geo.W}, g.dtype());
     const Tensor dy = g.reshape({geo.N * geo.C, geo.P * geo.Q});
-    return {scatter_add(planes, 1, argmax, dy).reshape(shape.vec())};
+    return {scatter_add(planes, 1, argmax, dy).reshape(shape)};
   });
 }
 
