@@ -1,6 +1,7 @@
 // Reductions: values over all and chosen axes, keepdim, ties in max, broadcasting's inverse pair,
 // first- and second-order gradients, bad input.
 #include <cmath>
+#include <vector>
 
 #include "support/checks.hpp"
 
@@ -60,6 +61,11 @@ TEST_CASE("reduction bad input names the op and the axes") {
   CHECK_THROWS_WITH_AS(sum(kCube, {3}), doctest::Contains("sum: axis 3 is out of range for a tensor of rank 3"),
                        IndexError);
   CHECK_THROWS_WITH_AS(sum(kCube, {1, -2}), doctest::Contains("sum: an axis is repeated"), IndexError);
+  CHECK_THROWS_WITH_AS(sum(kCube, {0, 1, 2, 0, 1, 2, 0}), doctest::Contains("more than 6 axes"), IndexError);
+  CHECK_THROWS_WITH_AS(kCube.reshape({1, 1, 1, 1, 1, 2, 6}),
+                       doctest::Contains("reshape: 7 target extents, more than the 6"), ShapeError);
+  // A std::vector of axes and a braced list reduce alike.
+  CHECK(sum(kCube, std::vector<int>{2, 0}).to_vector() == sum(kCube, {0, 2}).to_vector());
   CHECK_THROWS_WITH_AS(mean(Tensor::zeros({0, 3})), doctest::Contains("mean: cannot average an empty tensor"),
                        ShapeError);
   CHECK_THROWS_WITH_AS(max(Tensor::zeros({2, 0}), {1}), doctest::Contains("max: cannot take the maximum of an empty"),
