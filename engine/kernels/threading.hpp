@@ -28,6 +28,20 @@ struct Range {
 };
 Range thread_range(std::int64_t count);
 
+// Calls body(i) for every i < count: split over threads in fixed static chunks when `parallel` and
+// more than one thread is allowed, otherwise on the calling thread without entering an OpenMP region
+// (a region with a false `if` clause still costs libgomp about a microsecond: it starts a team of
+// one and waits at its barrier, which for the many small ops of a batch-1 pass adds up).
+template <class Body>
+void parallel_for(std::int64_t count, bool parallel, Body body) {
+  if (parallel && max_threads() > 1) {
+    ATTRAX_OMP(parallel for schedule(static))
+    for (std::int64_t i = 0; i < count; ++i) body(i);
+  } else {
+    for (std::int64_t i = 0; i < count; ++i) body(i);
+  }
+}
+
 // Per-thread scratch memory reused across calls (so kernels do not allocate in steady state):
 // `count` floats, 64-byte aligned, contents unspecified. Distinct `slot`s are distinct buffers.
 float* scratch(int slot, std::size_t count);

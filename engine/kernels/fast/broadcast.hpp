@@ -69,11 +69,10 @@ BroadcastRows<Inputs> broadcast_rows(const Shape& out, const std::array<Shape, I
 template <class Run>
 void for_each_row_chunk(std::int64_t rows, std::int64_t inner, Run run) {
   const std::int64_t chunks = (inner + kChunk - 1) / kChunk;
-  ATTRAX_OMP(parallel for schedule(static) if (rows * inner >= kParallelElements))
-  for (std::int64_t item = 0; item < rows * chunks; ++item) {
+  parallel_for(rows * chunks, rows * inner >= kParallelElements, [&](std::int64_t item) {
     const std::int64_t begin = item % chunks * kChunk;
     run(item / chunks, begin, std::min(inner, begin + kChunk));
-  }
+  });
 }
 
 // y = f(a, b) with broadcasting; false (nothing written) when the layout has no long enough runs.

@@ -15,21 +15,19 @@ constexpr std::int64_t kChunk = 4096;
 // y[i] = f(x[i])
 template <class T, class F>
 void map(std::int64_t n, const T* x, T* y, F f) {
-  ATTRAX_OMP(parallel for schedule(static) if (n >= kParallelElements))
-  for (std::int64_t c = 0; c < n; c += kChunk) {
-    const std::int64_t end = c + kChunk < n ? c + kChunk : n;
-    for (std::int64_t i = c; i < end; ++i) y[i] = f(x[i]);
-  }
+  parallel_for((n + kChunk - 1) / kChunk, n >= kParallelElements, [&](std::int64_t chunk) {
+    const std::int64_t begin = chunk * kChunk, end = begin + kChunk < n ? begin + kChunk : n;
+    for (std::int64_t i = begin; i < end; ++i) y[i] = f(x[i]);
+  });
 }
 
 // y[i] = f(a[i], b[i])
 template <class T, class F>
 void zip(std::int64_t n, const T* a, const T* b, T* y, F f) {
-  ATTRAX_OMP(parallel for schedule(static) if (n >= kParallelElements))
-  for (std::int64_t c = 0; c < n; c += kChunk) {
-    const std::int64_t end = c + kChunk < n ? c + kChunk : n;
-    for (std::int64_t i = c; i < end; ++i) y[i] = f(a[i], b[i]);
-  }
+  parallel_for((n + kChunk - 1) / kChunk, n >= kParallelElements, [&](std::int64_t chunk) {
+    const std::int64_t begin = chunk * kChunk, end = begin + kChunk < n ? begin + kChunk : n;
+    for (std::int64_t i = begin; i < end; ++i) y[i] = f(a[i], b[i]);
+  });
 }
 
 }  // namespace attrax::kernels::fast

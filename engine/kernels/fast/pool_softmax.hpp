@@ -19,8 +19,8 @@ template <class Run>
 void for_unit_chunks(std::int64_t units, std::int64_t work_per_unit, Run run) {
   const std::int64_t per_chunk = std::max<std::int64_t>(1, kChunk / std::max<std::int64_t>(1, work_per_unit));
   const std::int64_t chunks = (units + per_chunk - 1) / per_chunk;
-  ATTRAX_OMP(parallel for schedule(static) if (units * work_per_unit >= kParallelElements))
-  for (std::int64_t c = 0; c < chunks; ++c) run(c * per_chunk, std::min(per_chunk, units - c * per_chunk));
+  parallel_for(chunks, units * work_per_unit >= kParallelElements,
+               [&](std::int64_t c) { run(c * per_chunk, std::min(per_chunk, units - c * per_chunk)); });
 }
 
 // The pooling problem of planes [first, first + count) of g, as one image of `count` channels.

@@ -25,20 +25,19 @@ inline bool reduce_sum(const Shape& x_shape, const float* x, const Shape& kept, 
   if (plan.contiguous[0]) {
     // total[offset(row) + j] += x[row][j], each thread owning a chunk of j across all rows
     const std::int64_t chunks = (inner + kChunk - 1) / kChunk;
-    ATTRAX_OMP(parallel for schedule(static) if (parallel))
-    for (std::int64_t c = 0; c < chunks; ++c) {
+    parallel_for(chunks, parallel, [&](std::int64_t c) {
       const std::int64_t end = std::min(inner, (c + 1) * kChunk);
       for (std::int64_t row = 0; row < rows; ++row) {
         const float* xr = x + row * inner;
         double* tr = total + plan.offset(x_shape, 0, row);
         for (std::int64_t j = c * kChunk; j < end; ++j) tr[j] += double(xr[j]);
       }
-    }
+    });
   } else {
     sums.resize(std::size_t(rows));
     double* row_sums = sums.data();
-    ATTRAX_OMP(parallel for schedule(static) if (parallel))
-    for (std::int64_t row = 0; row < rows; ++row) row_sums[row] = double(row_sum(x + row * inner, inner));
+    parallel_for(rows, parallel,
+                 [&](std::int64_t row) { row_sums[row] = double(row_sum(x + row * inner, inner)); });
     for (std::int64_t row = 0; row < rows; ++row) total[plan.offset(x_shape, 0, row)] += row_sums[row];
   }
   for (std::int64_t k = 0; k < kept.numel(); ++k) out[k] = float(total[k]);
