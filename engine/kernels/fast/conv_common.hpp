@@ -42,40 +42,65 @@ const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp);
 
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-// Calls work(n, image, item) for every image n < N and item < items, where `image` is what
-// pad(n, buffer) returns: image n padded into `buffer` (image_floats floats, plus kSlack), or the
-// unpadded input itself when it needs no padding. Runs in its own parallel region after prepare()
-// (called by every thread; use `omp for` inside it). When the batch divides among the threads each
-// thread pads and finishes one image at a time (the image stays in cache), taking the next free
-// image as it goes: on a shared machine a thread that loses its core for a while then does fewer
-// images instead of holding the others at the barrier, and an image's values do not depend on the
-// thread that computes it. Otherwise (batch 1) all images are padded first and the items are shared.
-template <class Prepare, class Pad, class Work>
-void for_each_image_item(std::int64_t N, std::int64_t items, std::int64_t image_floats, Prepare prepare,
-                         Pad pad, Work work) {
+// The source images of a convolution kernel, `planes` planes of H x W each, as the kernel reads them:
+// copied with zero borders into a buffer (which the kernel may read up to kSlack floats past), or,
+// when `in_place`, read where they are (no border, and a kernel that stays inside each image).
+struct PaddedImages {
+  const float* src;
+  std::int64_t planes, H, W, top, bottom, left, right;
+  bool in_place = false;
+
+  std::int64_t plane_floats() const { return (H + top + bottom) * (W + left + right); }
+  std::int64_t image_floats() const { return planes * plane_floats(); }
+  const float* original(std::int64_t n) const { return src + n * planes * H * W; }
+  // Planes [first, first + count) of image n padded into `image`, image n's padded copy.
+  void pad(std::int64_t n, std::int64_t first, std::int64_t count, float* image) const {
+    pad_planes(original(n) + first * H * W, count, H, W, top, bottom, left, right,
+               image + first * plane_floats());
+  }
+};
+
+// Calls work(n, image, item) for every image n < N of `source` and item < items, `image` pointing at
+// image n as the kernel reads it (see PaddedImages). Runs in its own parallel region after
+// prepare(), which every thread calls (use `omp for nowait` inside it: a barrier follows). When the
+// batch divides among the threads each thread pads and finishes one image at a time (the image stays
+// in cache), taking the next free image as it goes: on a shared machine a thread that loses its core
+// for a while then does fewer images instead of holding the others at the barrier, and an image's
+// values do not depend on the thread that computes it. Otherwise (batch 1) the threads pad all
+// images together, plane by plane, and share the items.
+template <class Prepare, class Work>
+void for_each_image_item(std::int64_t N, std::int64_t items, const PaddedImages& source, Prepare prepare,
+                         Work work) {
   const std::int64_t threads = max_threads();
   if (N % threads == 0 || N >= 8 * threads) {
     ATTRAX_OMP(parallel) {
       prepare();
-      float* buffer = scratch(0, std::size_t(image_floats + kSlack));
+      ATTRAX_OMP(barrier)
+      float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
       ATTRAX_OMP(for schedule(dynamic, 1))
       for (std::int64_t n = 0; n < N; ++n) {
-        const float* image = pad(n, buffer);
+        if (!source.in_place) source.pad(n, 0, source.planes, buffer);
+        const float* image = source.in_place ? source.original(n) : buffer;
         for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
       }
     }
     return;
   }
-  float* buffer = scratch(0, std::size_t(N * image_floats + kSlack));
-  thread_local std::vector<const float*> images;
-  images.resize(std::size_t(N));
-  const float** image_of = images.data();
+  const std::int64_t image_floats = source.image_floats();
+  float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(N * image_floats + kSlack));
+  const auto image_of = [&](std::int64_t n) {
+    return source.in_place ? source.original(n) : buffer + n * image_floats;
+  };
   ATTRAX_OMP(parallel) {
     prepare();
-    ATTRAX_OMP(for schedule(static))
-    for (std::int64_t n = 0; n < N; ++n) image_of[n] = pad(n, buffer + n * image_floats);
+    if (!source.in_place) {
+      ATTRAX_OMP(for schedule(static) nowait)
+      for (std::int64_t i = 0; i < N * source.planes; ++i)
+        source.pad(i / source.planes, i % source.planes, 1, buffer + i / source.planes * image_floats);
+    }
+    ATTRAX_OMP(barrier)
     const Range mine = thread_range(N * items);
-    for (std::int64_t i = mine.begin; i < mine.end; ++i) work(i / items, image_of[i / items], i % items);
+    for (std::int64_t i = mine.begin; i < mine.end; ++i) work(i / items, image_of(i / items), i % items);
   }
 }
 

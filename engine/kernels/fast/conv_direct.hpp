@@ -15,17 +15,15 @@ struct DirectConv {
   std::int64_t groups;                   // output o reads source channels of group o / (outputs / groups)
   std::int64_t group_stride;             // floats between the source channels of consecutive groups
   std::int64_t row;                      // floats between source rows
-  std::int64_t image_floats;             // one padded source image
   std::int64_t depth;                    // taps per output
   const std::int64_t* taps;              // [depth] offsets in the padded source
   const float* weights;                  // [outputs][depth]
   const float* bias = nullptr;           // [outputs], the start of each sum, or null for 0
 };
 
-// Runs the direct convolution: pad(n, dst) writes padded source image n (image_floats floats) into
-// dst and returns dst (the kernel reads up to kSlack floats past the image, so it needs the copy).
-template <class Pad>
-void direct_conv(const DirectConv& d, Pad pad, float* out) {
+// Runs the direct convolution over the padded copies of `source` (the kernel reads up to kSlack
+// floats past an image, so source.in_place must be false).
+inline void direct_conv(const DirectConv& d, const PaddedImages& source, float* out) {
   const std::int64_t row_tiles = ceil_div(d.out_h, kTileM);
   const std::int64_t per_group = d.outputs / d.groups;
   // item = (output channel, row tile); the column tiles are its inner loop
@@ -48,7 +46,7 @@ void direct_conv(const DirectConv& d, Pad pad, float* out) {
                   rows_valid, std::min(kTileN, d.out_w - w0));
     }
   };
-  for_each_image_item(d.N, d.outputs * row_tiles, d.image_floats, [] {}, pad, compute_rows);
+  for_each_image_item(d.N, d.outputs * row_tiles, source, [] {}, compute_rows);
 }
 
 }  // namespace attrax::kernels::fast

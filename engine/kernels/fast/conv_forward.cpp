@@ -18,21 +18,17 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 
   const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
   const std::int64_t* base_table = position_bases(g, Wp);
-  const auto pad_image = [&](std::int64_t n, float* out) -> const float* {
-    pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, out);
-    return out;
-  };
+  PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
   // Few taps (the image stem, depthwise): the direct kernel, vectorised along output rows.
   if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
-    const DirectConv direct{g.N,        g.K,   g.P,       g.Q, g.groups, Cg * plane, Wp,
-                            g.C * plane, depth, tap_table, w,   bias};
-    return direct_conv(direct, pad_image, y);
+    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, tap_table, w, bias};
+    return direct_conv(direct, source, y);
   }
   float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
 
   // packed[group][panel][(c,r,s)][j] = w[group Kg + panel kTileN + j][(c,r,s)]
   const auto pack_weights = [&] {
-    ATTRAX_OMP(for schedule(static))
+    ATTRAX_OMP(for schedule(static) nowait)
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * depth;
       pack_panel(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) { return wg[j * depth + k]; },
@@ -66,11 +62,8 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     }
   };
   // The GEMM reads only inside the padded image, so without padding it reads x in place.
-  const bool unpadded = g.pad_h == 0 && g.pad_w == 0;
-  const auto image_of = [&](std::int64_t n, float* out) -> const float* {
-    return unpadded ? x + n * g.C * g.H * g.W : pad_image(n, out);
-  };
-  for_each_image_item(g.N, g.groups * panels * chunks, g.C * plane, pack_weights, image_of, compute_chunk);
+  source.in_place = g.pad_h == 0 && g.pad_w == 0;
+  for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
 }
 
 }  // namespace attrax::kernels::fast

@@ -43,10 +43,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
   const std::int64_t right = std::max<std::int64_t>(0, (g.W - 1 + g.pad_w) / g.stride_w - (g.Q - 1));
   const std::int64_t Pp = g.P + top + bottom, Qp = g.Q + left + right, plane = Pp * Qp;
   const std::int64_t panels = ceil_div(Cg, kTileN);
-  const auto pad_image = [&](std::int64_t n, float* out) -> const float* {
-    pad_planes(dy + n * g.K * g.P * g.Q, g.K, g.P, g.Q, top, bottom, left, right, out);
-    return out;
-  };
+  const PaddedImages source{dy, g.K, g.P, g.Q, top, bottom, left, right};
   thread_local std::vector<std::int64_t> tap_offsets, tap_weight, bases, outputs;
 
   // Few input channels (the image stem, depthwise) at stride 1: the direct kernel over dy with the
@@ -65,9 +62,8 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
     for (std::int64_t c = 0; c < g.C; ++c)
       for (std::int64_t i = 0; i < depth; ++i)
         flipped[c * depth + i] = w[((c / Cg * Kg + i / RS) * Cg + c % Cg) * RS + i % RS];
-    const DirectConv direct{g.N, g.C, g.H, g.W, g.groups, Kg * plane, Qp, g.K * plane, depth,
-                            tap_offsets.data(), flipped};
-    return direct_conv(direct, pad_image, dx);
+    const DirectConv direct{g.N, g.C, g.H, g.W, g.groups, Kg * plane, Qp, depth, tap_offsets.data(), flipped};
+    return direct_conv(direct, source, dx);
   }
 
   thread_local std::vector<Phase> phases;
@@ -110,7 +106,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
 
   // packed[group][panel][tap][j] = w[group Kg + k(tap)][panel kTileN + j][r(tap)][s(tap)]
   const auto pack_weights = [&] {
-    ATTRAX_OMP(for schedule(static))
+    ATTRAX_OMP(for schedule(static) nowait)
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * Cg * RS;
       pack_panel(all_taps, Cg, gp % panels, [&](std::int64_t tap, std::int64_t c) {
@@ -134,7 +130,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
     const std::int64_t* out = output_table + phase.first_position + t.first;
     store_transposed(tile, t.count, columns, out, g.H * g.W, dx + (n * g.C + c0) * g.H * g.W);
   };
-  for_each_image_item(g.N, g.groups * panels * n_tiles, g.K * plane, pack_weights, pad_image, compute_tile);
+  for_each_image_item(g.N, g.groups * panels * n_tiles, source, pack_weights, compute_tile);
 }
 
 }  // namespace attrax::kernels::fast
