@@ -76,11 +76,12 @@ void matmul_transposed_b(std::int64_t M, std::int64_t K, std::int64_t N, const T
 inline bool fast_conv(const ConvGeometry& g) { return g.N > 0; }
 
 template <class T>
-void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
+                    const T* scale = nullptr) {
   if constexpr (std::is_same_v<T, float>) {
-    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, bias, y);
+    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, bias, y, scale);
   }
-  reference::conv2d_forward(g, x, w, bias, y);
+  reference::conv2d_forward(g, x, w, bias, y, scale);
 }
 
 template <class T>

@@ -5,6 +5,7 @@
 
 #include "engine/autograd.hpp"
 #include "engine/kernels/dispatch.hpp"
+#include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
 #include "engine/ops/reduction.hpp"
 
@@ -181,16 +182,16 @@ void check_divisible(const char* op, const Tensor& t, const char* role, std::int
   }
 }
 
-// Throws unless bias is undefined or a [channels] tensor of x's dtype.
+// Throws unless t (bias, or scale: `role`) is undefined or a [channels] tensor of x's dtype.
 // `channels_from()` names where `channels` comes from, for the message.
 template <class Describe>
-void check_bias(const char* op, const Tensor& bias, std::int64_t channels, const Tensor& x,
-                Describe channels_from) {
-  if (!bias.defined()) return;
-  detail::check_floating(op, bias, "bias");
-  check_same_dtype(op, x, "input", bias, "bias");
-  if (bias.rank() != 1 || bias.size(0) != channels) {
-    throw ShapeError(op_prefix(op) + "bias " + bias.shape().str() + " must have shape [" +
+void check_per_channel(const char* op, const Tensor& t, const char* role, std::int64_t channels,
+                       const Tensor& x, Describe channels_from) {
+  if (!t.defined()) return;
+  detail::check_floating(op, t, role);
+  check_same_dtype(op, x, "input", t, role);
+  if (t.rank() != 1 || t.size(0) != channels) {
+    throw ShapeError(op_prefix(op) + role + " " + t.shape().str() + " must have shape [" +
                      std::to_string(channels) + "], one entry per output channel of " +
                      channels_from());
   }
@@ -213,11 +214,9 @@ std::array<std::int64_t, 2> conv_output_size(const char* op, const Tensor& x, st
                    "); use a smaller kernel or dilation, or more padding");
 }
 
-}  // namespace
-
-// y[n,k,p,q] = Σ_{c in k's group, r, s} x[n, c, p sh - ph + r dh, q sw - pw + s dw] w[k,c',r,s] + b[k]
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dOptions& options) {
-  const char* op = "conv2d";
+// conv2d's checks of x, w, bias and the options; returns the output extents [P,Q].
+std::array<std::int64_t, 2> checked_conv2d_size(const char* op, const Tensor& x, const Tensor& w,
+                                                const Tensor& bias, const Conv2dOptions& options) {
   check_4d(op, x, "input", "[N,C,H,W]", 1);
   check_4d(op, w, "weight", "[K,C/groups,R,S]", 0);
   check_same_dtype(op, x, "input", w, "weight");
@@ -231,9 +230,46 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
                      std::to_string(w.size(1)) + " x groups(" + std::to_string(groups) +
                      ") = " + std::to_string(w.size(1) * groups));
   }
-  check_bias(op, bias, K, x, [&] { return "weight " + w.shape().str(); });
-  const auto [P, Q] = conv_output_size(op, x, w.size(2), w.size(3), options);
+  check_per_channel(op, bias, "bias", K, x, [&] { return "weight " + w.shape().str(); });
+  return conv_output_size(op, x, w.size(2), w.size(3), options);
+}
+
+}  // namespace
+
+// y[n,k,p,q] = Σ_{c in k's group, r, s} x[n, c, p sh - ph + r dh, q sw - pw + s dw] w[k,c',r,s] + b[k]
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dOptions& options) {
+  const auto [P, Q] = checked_conv2d_size("conv2d", x, w, bias, options);
   return conv2d_sized(x, w, bias, options, P, Q);
+}
+
+// y = conv2d(x, s·w) + b with s·w formed as the weights are packed:
+//   dx = conv_transpose2d(g, s·w),  dw = s · conv2d_weight(x, g),
+//   ds[k] = Σ_{c,r,s} conv2d_weight(x, g)[k] w[k],  db = Σ_{n,p,q} g
+Tensor conv2d_scaled(const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias,
+                     const Conv2dOptions& options) {
+  const char* op = "conv2d_scaled";
+  const auto [P, Q] = checked_conv2d_size(op, x, w, bias, options);
+  if (!scale.defined()) throw ValueError(op_prefix(op) + "scale is undefined; call conv2d instead");
+  check_per_channel(op, scale, "scale", w.size(0), x, [&] { return "weight " + w.shape().str(); });
+  const Shape& xs = x.shape();
+  const Shape& ws = w.shape();
+  const ConvGeometry g = geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], P, Q, options);
+  Tensor y = Tensor::empty({g.N, g.K, P, Q}, x.dtype());
+  visit_floating(x.dtype(), op, [&]<class T>() {
+    kernels::conv2d_forward(g, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
+                            y.data<T>(), scale.data<T>());
+  });
+  auto vjp = [x, w, scale, options](const Tensor& grad, const BackwardContext& ctx) -> Grads {
+    const Tensor per_channel = scale.reshape({w.size(0), 1, 1, 1});
+    const bool dw = ctx.needs_input_grad(1), ds = ctx.needs_input_grad(2);
+    const Tensor grad_w = dw || ds ? conv2d_weight_sized(x, grad, w.size(2), w.size(3), options) : Tensor();
+    return {ctx.needs_input_grad(0)
+                ? conv_transpose2d_sized(grad, w * per_channel, Tensor(), options, x.size(2), x.size(3))
+                : Tensor(),
+            dw ? grad_w * per_channel : Tensor(), ds ? sum(grad_w * w, {1, 2, 3}) : Tensor(),
+            ctx.needs_input_grad(3) ? bias_grad(grad) : Tensor()};
+  };
+  return record(op, y, {x, w, scale, bias}, vjp);
 }
 
 // x'[n,c,h,w] = Σ over the (k, p, q, r, s) with h = p sh - ph + r dh, w = q sw - pw + s dw of
@@ -260,7 +296,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias,
                        pair(options.stride) + " or dilation " + pair(options.dilation));
     }
   }
-  check_bias(op, bias, C, x, [&] {
+  check_per_channel(op, bias, "bias", C, x, [&] {
     return "weight " + w.shape().str() + " x groups(" + std::to_string(groups) + ")";
   });
   const std::int64_t H = transpose_extent(x.size(2), w.size(2), options.stride[0],

@@ -23,6 +23,11 @@ struct Conv2dOptions {
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(),
               const Conv2dOptions& options = {});
 
+// conv2d(x, w · scale[k] per output channel k, bias), the scaling done as the kernel packs the weights
+// rather than as a pass of its own: an eval-mode batch norm folded into its convolution. scale: [K].
+Tensor conv2d_scaled(const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias = Tensor(),
+                     const Conv2dOptions& options = {});
+
 // The adjoint of conv2d in x (PyTorch's conv_transpose2d, same weight layout).
 // x: [N,K,P,Q], w: [K,C/groups,R,S], bias: [C] or undefined -> [N,C,H,W]
 //   H = (P-1) stride_h - 2 pad_h + dil_h (R-1) + output_padding_h + 1, likewise W

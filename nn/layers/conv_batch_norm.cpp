@@ -17,7 +17,6 @@ bool foldable(const Conv2d& conv, const BatchNorm2d& bn) {
 
 Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x) {
   if (!foldable(conv, bn)) return bn(conv(x));
-  const std::int64_t K = conv.weight.size(0);
   // s = γ / sqrt(running_var + ε)
   Tensor scale = pow(bn.running_var + bn.eps(), -0.5);
   if (bn.weight.defined()) scale = bn.weight * scale;
@@ -25,9 +24,8 @@ Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x) {
   const Tensor centre = conv.bias.defined() ? conv.bias - bn.running_mean : -bn.running_mean;
   Tensor shift = scale * centre;
   if (bn.bias.defined()) shift = bn.bias + shift;
-  // w'[k] = s[k] w[k]
-  const Tensor weight = conv.weight * scale.reshape({K, 1, 1, 1});
-  return conv2d(x, weight, shift, conv.options());
+  // y = conv2d(x, w') + b' with w'[k] = s[k] w[k], scaled as the kernel packs w
+  return conv2d_scaled(x, conv.weight, scale, shift, conv.options());
 }
 
 }  // namespace attrax::nn

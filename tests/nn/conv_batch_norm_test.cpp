@@ -47,7 +47,7 @@ TEST_CASE("conv_batch_norm in eval mode equals bn(conv(x)), values and gradients
   const Tensor folded = conv_batch_norm(p.conv, p.bn, x);
   const Tensor separate = p.bn(p.conv(x));
   REQUIRE(folded.grad_fn());
-  CHECK(folded.grad_fn()->name == "conv2d");  // one op: the batch norm is in its weights
+  CHECK(folded.grad_fn()->name == "conv2d_scaled");  // one op: the batch norm is in its weights
   CHECK(separate.grad_fn()->name == "batch_norm");
   CHECK(folded.shape() == separate.shape());
   CHECK(max_abs_diff(folded, separate) < 1e-5);

@@ -7,8 +7,10 @@
 namespace attrax::kernels::fast {
 
 // x: [N,C,H,W], w: [K,C/groups,R,S], bias: [K] or null -> y: [N,K,P,Q] (overwritten); the bias
-// starts each output's accumulation, so it costs no pass of its own.
-void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y);
+// starts each output's accumulation, so it costs no pass of its own. scale: [K] or null; output
+// channel k's weights are multiplied by scale[k] as they are packed (no pass over w either).
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                    const float* scale = nullptr);
 // dy: [N,K,P,Q], w: [K,C/groups,R,S] -> dx: [N,C,H,W] (overwritten)
 void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, float* dx);
 // x: [N,C,H,W], dy: [N,K,P,Q] -> dw: [K,C/groups,R,S] (overwritten)

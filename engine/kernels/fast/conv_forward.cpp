@@ -11,7 +11,8 @@
 
 namespace attrax::kernels::fast {
 
-void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y) {
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                    const float* scale) {
   const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
   const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tiles = ceil_div(PQ, kTileM);
@@ -21,18 +22,27 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
   PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
   // Few taps (the image stem, depthwise): the direct kernel, vectorised along output rows.
   if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
-    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, tap_table, w, bias};
+    const float* weights = w;
+    if (scale) {
+      // scaled[k][i] = w[k][i] scale[k]
+      float* scaled = scratch(2, std::size_t(g.K * depth));
+      for (std::int64_t i = 0; i < g.K * depth; ++i) scaled[i] = w[i] * scale[i / depth];
+      weights = scaled;
+    }
+    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, tap_table, weights, bias};
     return direct_conv(direct, source, y);
   }
   float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
 
-  // packed[group][panel][(c,r,s)][j] = w[group Kg + panel kTileN + j][(c,r,s)]
+  // packed[group][panel][(c,r,s)][j] = w[k][(c,r,s)] scale[k],  k = group Kg + panel kTileN + j
   const auto pack_weights = [&] {
     ATTRAX_OMP(for schedule(static) nowait)
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * depth;
-      pack_panel(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) { return wg[j * depth + k]; },
-                 packed + gp * depth * kTileN);
+      const float* sg = scale ? scale + (gp / panels) * Kg : nullptr;
+      pack_panel(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) {
+        return sg ? wg[j * depth + k] * sg[j] : wg[j * depth + k];
+      }, packed + gp * depth * kTileN);
     }
   };
   // item = (group, panel, chunk of kChunk tiles of 6 positions)

@@ -58,17 +58,19 @@ void fill_zero(std::int64_t count, T* out) {
 
 }  // namespace conv_detail
 
-// y[n,k,p,q] = bias[k] + Σ_{c in k's group, r, s} x[n, c, p sh - ph + r dh, q sw - pw + s dw] w[k, c', r, s]
-// (bias null: no bias)
+// y[n,k,p,q] = bias[k] + Σ_{c in k's group, r, s} x[n, c, p sh - ph + r dh, q sw - pw + s dw] w[k, c', r, s] scale[k]
+// (bias null: no bias; scale null: 1)
 template <class T>
-void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
+void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
+                    const T* scale = nullptr) {
   using namespace conv_detail;
   const std::int64_t PQ = g.P * g.Q;
   for (std::int64_t i = 0; i < g.N * g.K * PQ; ++i) y[i] = bias ? bias[i / PQ % g.K] : T(0);
   for_each_tap(g, [&](std::int64_t n, std::int64_t k, std::int64_t c, std::int64_t p,
                       std::int64_t q, std::int64_t ih, std::int64_t iw, std::int64_t r,
                       std::int64_t s) {
-    y[y_at(g, n, k, p, q)] += x[x_at(g, n, c, ih, iw)] * w[w_at(g, k, c, r, s)];
+    const T weight = scale ? w[w_at(g, k, c, r, s)] * scale[k] : w[w_at(g, k, c, r, s)];
+    y[y_at(g, n, k, p, q)] += x[x_at(g, n, c, ih, iw)] * weight;
   });
 }
 
