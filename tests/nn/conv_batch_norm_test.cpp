@@ -61,6 +61,29 @@ TEST_CASE("conv_batch_norm in eval mode equals bn(conv(x)), values and gradients
   }
 }
 
+TEST_CASE("conv_batch_norm without a tape folds in one loop and gives the recorded fold's values") {
+  for (const bool with_affine_and_bias : {true, false}) {
+    CAPTURE(with_affine_and_bias);
+    Pair p(DType::Float32);
+    if (!with_affine_and_bias) {
+      p.conv.bias = Tensor();
+      p.bn.weight = Tensor();
+      p.bn.bias = Tensor();
+    }
+    const Tensor x = Tensor::randn({2, 4, 9, 7}, p.gen);
+    const Tensor recorded = conv_batch_norm(p.conv, p.bn, x);
+    REQUIRE(recorded.grad_fn());  // the parameters require grad: the ops path ran
+    Tensor untaped;
+    {
+      NoGradGuard no_grad;
+      untaped = conv_batch_norm(p.conv, p.bn, x);
+    }
+    CHECK_FALSE(untaped.requires_grad());
+    CHECK(max_abs_diff(untaped, recorded) < 1e-6);
+    CHECK(max_abs_diff(untaped, p.bn(p.conv(x)).detach()) < 1e-5);
+  }
+}
+
 TEST_CASE("conv_batch_norm's fold passes the gradient checker in float64") {
   Pair p(DType::Float64);
   const Tensor x = Tensor::randn({2, 4, 6, 5}, p.gen, DType::Float64);
