@@ -1,5 +1,8 @@
 #include "engine/kernels/fast/conv_common.hpp"
 
+#include <array>
+#include <vector>
+
 namespace attrax::kernels::fast {
 
 namespace {
@@ -42,23 +45,56 @@ void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int6
   }
 }
 
+namespace {
+
+// The last few offset tables of one kind this thread built, by the numbers that determine them: a
+// network runs a handful of geometries call after call, so its tables are built once.
+class TableCache {
+ public:
+  using Key = std::array<std::int64_t, 8>;
+
+  // The table for `key` (`size` entries), filled by build(table) when it is not cached.
+  template <class Build>
+  const std::int64_t* get(const Key& key, std::int64_t size, Build build) {
+    for (Entry& entry : entries_)
+      if (entry.filled && entry.key == key) return entry.table.data();
+    Entry& entry = entries_[next_++ % kEntries];
+    entry.key = key;
+    entry.filled = true;
+    entry.table.resize(std::size_t(size));
+    build(entry.table.data());
+    return entry.table.data();
+  }
+
+ private:
+  static constexpr std::size_t kEntries = 16;
+  struct Entry {
+    Key key{};
+    bool filled = false;
+    std::vector<std::int64_t> table;
+  };
+  std::array<Entry, kEntries> entries_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
 const std::int64_t* kernel_taps(const ConvGeometry& g, std::int64_t Wp, std::int64_t plane) {
-  thread_local std::vector<std::int64_t> taps;
+  thread_local TableCache cache;
   const std::int64_t Cg = g.C / g.groups;
-  taps.resize(std::size_t(Cg * g.R * g.S));
-  for (std::int64_t c = 0; c < Cg; ++c)
-    for (std::int64_t r = 0; r < g.R; ++r)
-      for (std::int64_t s = 0; s < g.S; ++s)
-        taps[std::size_t((c * g.R + r) * g.S + s)] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
-  return taps.data();
+  return cache.get({Cg, g.R, g.S, g.dil_h, g.dil_w, Wp, plane, 0}, Cg * g.R * g.S, [&](std::int64_t* taps) {
+    for (std::int64_t c = 0; c < Cg; ++c)
+      for (std::int64_t r = 0; r < g.R; ++r)
+        for (std::int64_t s = 0; s < g.S; ++s) taps[(c * g.R + r) * g.S + s] = c * plane + r * g.dil_h * Wp + s * g.dil_w;
+  });
 }
 
 const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp) {
-  thread_local std::vector<std::int64_t> bases;
-  bases.resize(std::size_t(g.P * g.Q));
-  for (std::int64_t p = 0; p < g.P; ++p)
-    for (std::int64_t q = 0; q < g.Q; ++q) bases[std::size_t(p * g.Q + q)] = p * g.stride_h * Wp + q * g.stride_w;
-  return bases.data();
+  thread_local TableCache cache;
+  return cache.get({g.P, g.Q, g.stride_h, g.stride_w, Wp, 0, 0, 0}, g.P * g.Q, [&](std::int64_t* bases) {
+    for (std::int64_t p = 0; p < g.P; ++p)
+      for (std::int64_t q = 0; q < g.Q; ++q) bases[p * g.Q + q] = p * g.stride_h * Wp + q * g.stride_w;
+  });
 }
 
 }  // namespace attrax::kernels::fast
