@@ -53,8 +53,6 @@ class Axes {
   bool empty() const { return count_ == 0; }
   const int* begin() const { return axes_.data(); }
   const int* end() const { return axes_.data() + count_; }
-  int* begin() { return axes_.data(); }
-  int* end() { return axes_.data() + count_; }
   int operator[](std::size_t i) const { return axes_[i]; }
 
  private:
