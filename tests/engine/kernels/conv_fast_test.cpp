@@ -101,24 +101,39 @@ TEST_CASE("fast conv kernels match the reference on odd geometries") {
   check_case({1, 2, 4, 4, 33, 5, 5, 1, 2, 1, 1});  // kernel as large as the padded input allows
 }
 
+TEST_CASE("the in-place direct 3x3 input gradient matches the reference at every edge and row tail") {
+  // Few input channels, 3x3, stride 1, padding 1: the input gradient reads dy without a padded copy.
+  // Widths put both edges of a row in one vector (AVX2: 8, NEON: 4), in two, and around the shifted
+  // last vector; heights leave 1 to 3 rows in the last tile of four.
+  for (std::int64_t width : {4, 5, 8, 9, 15, 16, 17, 28})
+    for (std::int64_t height : {1, 2, 3, 5, 6, 7}) {
+      check_case({2, 1, height, width, 16, 3, 3, 1, 1, 1, 1});  // the MNIST stem
+      check_case({1, 3, height, width, 5, 3, 3, 1, 1, 1, 1});   // an RGB stem
+    }
+  check_case({1, 4, 10, 12, 8, 3, 3, 1, 1, 1, 2});  // two groups of 2 inputs and 4 outputs
+}
+
 TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
-  const ConvGeometry g = geometry({3, 16, 14, 14, 32, 3, 3, 2, 1, 1, 1});
-  const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
-  const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);
-  std::vector<float> y1(static_cast<std::size_t>(ys)), dx1(static_cast<std::size_t>(xs)),
-      dw1(static_cast<std::size_t>(ws));
-  std::vector<float> y2 = y1, dx2 = dx1, dw2 = dw1;
-  const int before = kernels::max_threads();
-  kernels::set_threads(1);
-  kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, y1.data());
-  kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx1.data());
-  kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw1.data());
-  kernels::set_threads(2);
-  kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, y2.data());
-  kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx2.data());
-  kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw2.data());
-  kernels::set_threads(before);
-  CHECK(y1 == y2);
-  CHECK(dx1 == dx2);
-  CHECK(dw1 == dw2);
+  // a GEMM geometry (stride 2) and the stem (the in-place direct kernel)
+  for (const Case& c : {Case{3, 16, 14, 14, 32, 3, 3, 2, 1, 1, 1}, Case{3, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1}}) {
+    const ConvGeometry g = geometry(c);
+    const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
+    const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);
+    std::vector<float> y1(static_cast<std::size_t>(ys)), dx1(static_cast<std::size_t>(xs)),
+        dw1(static_cast<std::size_t>(ws));
+    std::vector<float> y2 = y1, dx2 = dx1, dw2 = dw1;
+    const int before = kernels::max_threads();
+    kernels::set_threads(1);
+    kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, y1.data());
+    kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx1.data());
+    kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw1.data());
+    kernels::set_threads(2);
+    kernels::fast::conv2d_forward(g, x.data(), w.data(), nullptr, y2.data());
+    kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), dx2.data());
+    kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), dw2.data());
+    kernels::set_threads(before);
+    CHECK_MESSAGE(y1 == y2, describe(c));
+    CHECK_MESSAGE(dx1 == dx2, describe(c));
+    CHECK_MESSAGE(dw1 == dw2, describe(c));
+  }
 }
