@@ -1,10 +1,10 @@
 #pragma once
-// Direct 3x3 convolution at stride 1 with padding 1, reading its source where it is (no padded copy),
-// for one or a few outputs summed over several input planes (the image stem's input gradient):
+// Direct 3x3 convolution at stride 1 with padding 1 for few channels on one side (the image stem,
+// forward and input gradient):
 //   out[n][o][h][w] = bias[o] + Σ_i Σ_{r,s < 3} weights[o][i][r][s] · in[n][first(o) + i][h + r - 1][w + s - 1]
 // where reads outside the H x W plane count as zero and first(o) is the first input channel of
-// output o's group. There a padded copy of the source costs as much as the arithmetic: the stem's
-// input gradient spent half its time padding the 16 planes of dy for its one output plane.
+// output o's group. Each vector loaded from a source row serves the three output rows it is a tap
+// of (and, in the forward pass, two output channels), so loads no longer outnumber FMAs.
 #include <cstdint>
 
 #include "engine/kernels/geometry.hpp"
@@ -20,13 +20,17 @@ struct Direct3x3 {
   const float* bias = nullptr;    // [outputs], or null for 0
 };
 
-// Whether direct_3x3 suits g with `planes` input planes per output: a 3x3 convolution at stride 1,
-// padding 1 and dilation 1 on planes at least one vector wide (it computes whole vectors of
-// columns), summing enough planes to repay its per-tile edge handling (with one or two planes per
-// output, as in the stem's forward pass or a depthwise convolution, the padded direct kernel is
-// faster).
-bool direct_3x3_applies(const ConvGeometry& g, std::int64_t planes);
+// Whether g is a 3x3 convolution at stride 1, padding 1 and dilation 1 on planes at least one
+// vector wide (the kernels compute whole vectors of columns).
+bool direct_3x3_applies(const ConvGeometry& g);
 
-void direct_3x3(const Direct3x3& d, const float* in, float* out);
+// Reads `in` where it is, with no padded copy: rows outside the plane read zeros and the vectors at
+// a row's two ends are shifted by a lane. For many input planes per output (the stem's input
+// gradient sums 16 planes of dy into one), where padding the planes cost as much as the arithmetic.
+void direct_3x3_in_place(const Direct3x3& d, const float* in, float* out);
+
+// Pads each image's planes first (cheap when there are few, as in the stem's forward pass) and then
+// computes two output channels from every vector it loads (each group has an even number of them).
+void direct_3x3_padded(const Direct3x3& d, const float* in, float* out);
 
 }  // namespace attrax::kernels::fast

@@ -8,6 +8,7 @@
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/conv_common.hpp"
 #include "engine/kernels/fast/conv_direct.hpp"
+#include "engine/kernels/fast/conv_direct_3x3.hpp"
 
 namespace attrax::kernels::fast {
 
@@ -20,7 +21,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
   const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
   const std::int64_t* base_table = position_bases(g, Wp);
   PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
-  // Few taps (the image stem, depthwise): the direct kernel, vectorised along output rows.
+  // Few taps (the image stem, depthwise): a direct kernel, vectorised along output rows.
   if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
     const float* weights = w;
     if (scale) {
@@ -29,6 +30,8 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
       for (std::int64_t i = 0; i < g.K * depth; ++i) scaled[i] = w[i] * scale[i / depth];
       weights = scaled;
     }
+    if (direct_3x3_applies(g) && Kg % 2 == 0)
+      return direct_3x3_padded({g.N, g.C, g.K, g.H, g.W, g.groups, weights, bias}, x, y);
     const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, tap_table, weights, bias};
     return direct_conv(direct, source, y);
   }
