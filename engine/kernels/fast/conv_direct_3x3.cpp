@@ -170,10 +170,10 @@ void direct_3x3_padded(const Direct3x3& d, const float* in, float* out) {
   const std::int64_t row_tiles = ceil_div(d.H, kRows), Wp = d.W + 2;
   const std::int64_t group_inputs = d.inputs / d.groups, group_outputs = d.outputs / d.groups;
   const float* zero = zero_row(d.W);
-  // item = (tile of kRows rows, pair of outputs) of one image
+  // item = (pair of outputs, tile of kRows rows) of one image: each pair's planes are written in order
   for_each_image_item(d.N, row_tiles * d.outputs / 2, padded, [] {}, [&](std::int64_t n, const float* image,
                                                                          std::int64_t item) {
-    const std::int64_t o = item % (d.outputs / 2) * 2, h0 = item / (d.outputs / 2) * kRows;
+    const std::int64_t o = item / row_tiles * 2, h0 = item % row_tiles * kRows;
     // logical row h of plane i is padded row h + 1 from padded column 1; rows -1 and H are the borders
     const Rows source{image + o / group_outputs * group_inputs * padded.plane_floats() + Wp + 1,
                       padded.plane_floats(), Wp, -1, d.H + 1, zero};
