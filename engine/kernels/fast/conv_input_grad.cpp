@@ -126,23 +126,28 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
       }, packed + gp * all_taps * kTileN);
     }
   };
-  // item = (group, panel, tile of up to 6 positions of one phase)
-  const auto compute_tile = [&](std::int64_t n, const float* image, std::int64_t item) {
-    const Tile& t = tile_list[item % n_tiles];
-    const std::int64_t panel = item / n_tiles % panels, group = item / (n_tiles * panels);
-    const Phase& phase = phase_list[t.phase];
+  // item = (group, panel, chunk of kChunk tiles of up to 6 positions of one phase each)
+  constexpr std::int64_t kChunk = 4;
+  const std::int64_t chunks = ceil_div(n_tiles, kChunk);
+  const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
+    const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);
     const float* group_image = image + group * Kg * plane;
-    const std::int64_t* base = base_table + phase.first_position + t.first;
-    const float* rows[kTileM];
-    for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base[std::min(i, t.count - 1)];
-    alignas(64) float tile[kTileM * kTileN];
-    tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
-              packed + ((group * panels + panel) * all_taps + phase.first_tap) * kTileN, tile, false);
+    const float* panel_weights = packed + (group * panels + panel) * all_taps * kTileN;
     const std::int64_t c0 = group * Cg + panel * kTileN, columns = std::min(kTileN, Cg - panel * kTileN);
-    const std::int64_t* out = output_table + phase.first_position + t.first;
-    store_transposed(tile, t.count, columns, out, g.H * g.W, dx + (n * g.C + c0) * g.H * g.W);
+    float* dx_panel = dx + (n * g.C + c0) * g.H * g.W;
+    for (std::int64_t i_tile = chunk * kChunk; i_tile < std::min(n_tiles, (chunk + 1) * kChunk); ++i_tile) {
+      const Tile& t = tile_list[i_tile];
+      const Phase& phase = phase_list[t.phase];
+      const std::int64_t* base = base_table + phase.first_position + t.first;
+      const float* rows[kTileM];
+      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base[std::min(i, t.count - 1)];
+      alignas(64) float tile[kTileM * kTileN];
+      tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap}, panel_weights + phase.first_tap * kTileN,
+                tile, false);
+      store_transposed(tile, t.count, columns, output_table + phase.first_position + t.first, g.H * g.W, dx_panel);
+    }
   };
-  for_each_image_item(g.N, g.groups * panels * n_tiles, source, pack_weights, compute_tile);
+  for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
 }
 
 }  // namespace attrax::kernels::fast

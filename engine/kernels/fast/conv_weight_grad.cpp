@@ -48,15 +48,17 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
           pack_panel(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
                      dyt + gp * PQ * kTileN);
         }
-        for (std::int64_t t = 0; t < tiles; ++t) {
-          const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
-          const float* image = source + group * Cg * plane;
-          const std::int64_t first = tap_tile * kTileM;
-          const float* rows[kTileM];
-          for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = image + tap_table[std::min(first + i, depth - 1)];
-          tile_gemm(PQ, rows, TableOffsets{base_table}, dyt + (group * panels + panel) * PQ * kTileN,
-                    sums + t * tile_floats, n > block * kImageBlock);
-        }
+        // tile t = (group, tap tile, panel), walked in nested loops (no divisions per tile)
+        std::int64_t t = 0;
+        for (std::int64_t group = 0; group < g.groups; ++group)
+          for (std::int64_t first = 0; first < depth; first += kTileM) {
+            const float* rows[kTileM];
+            for (std::int64_t i = 0; i < kTileM; ++i)
+              rows[i] = source + group * Cg * plane + tap_table[std::min(first + i, depth - 1)];
+            for (std::int64_t panel = 0; panel < panels; ++panel, ++t)
+              tile_gemm(PQ, rows, TableOffsets{base_table}, dyt + (group * panels + panel) * PQ * kTileN,
+                        sums + t * tile_floats, n > block * kImageBlock);
+          }
       }
     }
     // dw = Σ_blocks partial, in block order
