@@ -63,12 +63,11 @@ struct PaddedImages {
 // Calls work(n, image, item) for every image n < N of `source` and item < items, `image` pointing at
 // image n as the kernel reads it (see PaddedImages). Runs in its own parallel region (none for one
 // thread) after prepare(), which every thread calls (use `omp for nowait` inside it: a barrier
-// follows). When the
-// batch divides among the threads each thread pads and finishes one image at a time (the image stays
-// in cache), taking the next free image as it goes: on a shared machine a thread that loses its core
-// for a while then does fewer images instead of holding the others at the barrier, and an image's
-// values do not depend on the thread that computes it. Otherwise (batch 1) the threads pad all
-// images together, plane by plane, and share the items.
+// follows). When the batch divides among the threads each thread pads and finishes one image at a
+// time (the image stays in cache), taking the next free image as it goes: on a shared machine a
+// thread that loses its core for a while then does fewer images instead of holding the others at
+// the barrier, and an image's values do not depend on the thread that computes it. Otherwise
+// (batch 1) the threads pad all images together, plane by plane, and share the items.
 template <class Prepare, class Work>
 void for_each_image_item(std::int64_t N, std::int64_t items, const PaddedImages& source, Prepare prepare,
                          Work work) {
@@ -79,7 +78,8 @@ void for_each_image_item(std::int64_t N, std::int64_t items, const PaddedImages&
     float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
     for (std::int64_t n = 0; n < N; ++n) {
       if (!source.in_place) source.pad(n, 0, source.planes, buffer);
-      for (std::int64_t item = 0; item < items; ++item) work(n, source.in_place ? source.original(n) : buffer, item);
+      const float* image = source.in_place ? source.original(n) : buffer;
+      for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
     }
     return;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Direct 3x3 convolution at stride 1 with padding 1 for few channels on one side (the image stem,
 // forward and input gradient):
-//   out[n][o][h][w] = bias[o] + Σ_i Σ_{r,s < 3} weights[o][i][r][s] · in[n][first(o) + i][h + r - 1][w + s - 1]
+//   out[n][o][h][w] = bias[o] + Σ_i Σ_{r,s < 3} weights[o][i][r][s] · in[n][first(o) + i][h+r-1][w+s-1]
 // where reads outside the H x W plane count as zero and first(o) is the first input channel of
 // output o's group. Each vector loaded from a source row serves the three output rows it is a tap
 // of (and, in the forward pass, two output channels), so loads no longer outnumber FMAs.
@@ -15,7 +15,7 @@ struct Direct3x3 {
   std::int64_t N;                 // images
   std::int64_t inputs, outputs;   // in: [N, inputs, H, W], out: [N, outputs, H, W]
   std::int64_t H, W;
-  std::int64_t groups;            // output o reads inputs [o / (outputs/groups) · inputs/groups, +inputs/groups)
+  std::int64_t groups;            // output o reads the inputs of group o / (outputs/groups)
   const float* weights;           // [outputs][inputs / groups][3][3]
   const float* bias = nullptr;    // [outputs], or null for 0
 };

@@ -142,9 +142,10 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
       const float* rows[kTileM];
       for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base[std::min(i, t.count - 1)];
       alignas(64) float tile[kTileM * kTileN];
-      tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap}, panel_weights + phase.first_tap * kTileN,
-                tile, false);
-      store_transposed(tile, t.count, columns, output_table + phase.first_position + t.first, g.H * g.W, dx_panel);
+      tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
+                panel_weights + phase.first_tap * kTileN, tile, false);
+      const std::int64_t* out = output_table + phase.first_position + t.first;
+      store_transposed(tile, t.count, columns, out, g.H * g.W, dx_panel);
     }
   };
   for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
