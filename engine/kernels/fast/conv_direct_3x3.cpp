@@ -112,10 +112,11 @@ void compute_tile(const Tile& tile, const Rows& source, const float* const* weig
 }
 
 // Every column chunk of output rows [h0, h0 + rows_valid) of outputs [o, o + kOutputs) of image n.
-// The last chunk is moved left to end at the last column (rewriting a few columns).
-template <std::int64_t kOutputs>
-void compute_rows(const Direct3x3& d, const Rows& source, bool edges, std::int64_t n, std::int64_t o,
-                  std::int64_t h0, float* out) {
+// The last chunk is moved left to end at the last column (rewriting a few columns). kEdges: the
+// source has no padding, so the chunks at a row's ends need their edge taps shifted.
+template <std::int64_t kOutputs, bool kEdges>
+void compute_rows(const Direct3x3& d, const Rows& source, std::int64_t n, std::int64_t o, std::int64_t h0,
+                  float* out) {
   const std::int64_t group_inputs = d.inputs / d.groups;
   Tile tile{group_inputs, h0, std::min(kRows, d.H - h0), 0};
   const float* weights[kOutputs];
@@ -128,13 +129,15 @@ void compute_rows(const Direct3x3& d, const Rows& source, bool edges, std::int64
   }
   for (std::int64_t next = 0; next < d.W; next += kVec) {
     tile.w0 = std::min(next, d.W - kVec);
-    const unsigned edge = edges ? (tile.w0 == 0 ? kLeft : kInside) | (tile.w0 == d.W - kVec ? kRight : kInside)
-                                : kInside;
-    switch (edge) {
-      case kInside: compute_tile<kInside, kOutputs>(tile, source, weights, start, d.W, planes); break;
-      case kLeft: compute_tile<kLeft, kOutputs>(tile, source, weights, start, d.W, planes); break;
-      case kRight: compute_tile<kRight, kOutputs>(tile, source, weights, start, d.W, planes); break;
-      default: compute_tile<kBoth, kOutputs>(tile, source, weights, start, d.W, planes); break;
+    if constexpr (!kEdges) {
+      compute_tile<kInside, kOutputs>(tile, source, weights, start, d.W, planes);
+    } else {
+      switch ((tile.w0 == 0 ? kLeft : kInside) | (tile.w0 == d.W - kVec ? kRight : kInside)) {
+        case kInside: compute_tile<kInside, kOutputs>(tile, source, weights, start, d.W, planes); break;
+        case kLeft: compute_tile<kLeft, kOutputs>(tile, source, weights, start, d.W, planes); break;
+        case kRight: compute_tile<kRight, kOutputs>(tile, source, weights, start, d.W, planes); break;
+        default: compute_tile<kBoth, kOutputs>(tile, source, weights, start, d.W, planes); break;
+      }
     }
   }
 }
@@ -174,7 +177,7 @@ void direct_3x3_in_place(const Direct3x3& d, const float* in, float* out) {
     const std::int64_t n = item / (row_tiles * d.outputs);
     const Rows source{in + (n * d.inputs + o / group_outputs * group_inputs) * plane, plane, d.W, 0, d.H, zero};
     prefetch_next_rows(source, group_inputs, rt * kRows, d.H, d.W);
-    compute_rows<1>(d, source, true, n, o, rt * kRows, out);
+    compute_rows<1, true>(d, source, n, o, rt * kRows, out);
   });
 }
 
@@ -190,7 +193,7 @@ void direct_3x3_padded(const Direct3x3& d, const float* in, float* out) {
     // logical row h of plane i is padded row h + 1 from padded column 1; rows -1 and H are the borders
     const Rows source{image + o / group_outputs * group_inputs * padded.plane_floats() + Wp + 1,
                       padded.plane_floats(), Wp, -1, d.H + 1, zero};
-    compute_rows<2>(d, source, false, n, o, h0, out);
+    compute_rows<2, false>(d, source, n, o, h0, out);
   });
 }
 
