@@ -101,10 +101,11 @@ TEST_CASE("fast conv kernels match the reference on odd geometries") {
   check_case({1, 2, 4, 4, 33, 5, 5, 1, 2, 1, 1});  // kernel as large as the padded input allows
 }
 
-TEST_CASE("the in-place direct 3x3 input gradient matches the reference at every edge and row tail") {
-  // Few input channels, 3x3, stride 1, padding 1: the input gradient reads dy without a padded copy.
-  // Widths put both edges of a row in one vector (AVX2: 8, NEON: 4), in two, and around the shifted
-  // last vector; heights leave 1 to 3 rows in the last tile of four.
+TEST_CASE("the direct 3x3 stem kernels match the reference at every edge and row tail") {
+  // Few input channels, 3x3, stride 1, padding 1: the forward pass on the padded image, the input
+  // gradient reading dy without a padded copy. Widths put both edges of a row in one vector (AVX2:
+  // 8, NEON and the sanitizer build's SSE: 4), in two, and around the shifted last vector (narrower
+  // planes take the general direct kernel); heights leave 1 to 3 rows in the last tile of four.
   for (std::int64_t width : {4, 5, 8, 9, 15, 16, 17, 28})
     for (std::int64_t height : {1, 2, 3, 5, 6, 7}) {
       check_case({2, 1, height, width, 16, 3, 3, 1, 1, 1, 1});  // the MNIST stem
