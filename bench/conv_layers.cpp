@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bench/timing.hpp"
 #include "engine/attrax.hpp"
@@ -19,10 +20,18 @@ struct ConvLayer {
 constexpr ConvLayer kLayers[] = {{1, 16, 28, 1},  {16, 16, 28, 1}, {16, 32, 28, 2},
                                  {32, 32, 14, 1}, {32, 64, 14, 2}, {64, 64, 7, 1}};
 constexpr std::int64_t kBatch = 128;
+constexpr int kWarm = 2;
+
+// Seconds of one pass: the median or the fastest of timing.reps runs.
+template <class F>
+double pass_seconds(F&& pass, const ConvTiming& timing) {
+  const std::vector<double> times = sorted_seconds(pass, timing.reps, kWarm);
+  return timing.fastest ? times.front() : median_of(times);
+}
 
 }  // namespace
 
-void run_conv_layers(Report& report) {
+void run_conv_layers(Report& report, const ConvTiming& timing) {
   Generator gen(/*seed=*/0, /*stream=*/0);
   for (const ConvLayer& layer : kLayers) {
     const std::string key = "conv" + std::to_string(layer.cin) + "x" + std::to_string(layer.cout) +
@@ -39,7 +48,7 @@ void run_conv_layers(Report& report) {
     Tensor w = Tensor::randn({layer.cout, layer.cin, 3, 3}, gen) * he_scale;
     w.requires_grad_();
     const Conv2dOptions options{.stride = {layer.stride, layer.stride}, .padding = {1, 1}};
-    const auto gflops = [&](auto&& pass) { return flops / median_seconds(pass) / 1e9; };
+    const auto gflops = [&](auto&& pass) { return flops / pass_seconds(pass, timing) / 1e9; };
 
     if (report.wants(fwd)) {
       NoGradGuard no_grad;

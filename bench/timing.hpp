@@ -6,10 +6,10 @@
 
 namespace attrax::bench {
 
-// Runs fn `warm` times untimed, then `reps` times timed; returns the median duration in seconds
-// (the upper median for even reps, as sorted(ts)[len(ts) // 2]).
+// Runs fn `warm` times untimed, then `reps` times timed; returns the durations in seconds, sorted
+// from fastest to slowest.
 template <class F>
-double median_seconds(F&& fn, int reps = 5, int warm = 2) {
+std::vector<double> sorted_seconds(F&& fn, int reps, int warm) {
   for (int i = 0; i < warm; ++i) fn();
   std::vector<double> times;
   for (int i = 0; i < reps; ++i) {
@@ -18,7 +18,16 @@ double median_seconds(F&& fn, int reps = 5, int warm = 2) {
     times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  return times;
+}
+
+// The median of sorted times: the upper median for an even count, as sorted(ts)[len(ts) // 2].
+inline double median_of(const std::vector<double>& sorted) { return sorted[sorted.size() / 2]; }
+
+// Runs fn `warm` times untimed, then `reps` times timed; returns the median duration in seconds.
+template <class F>
+double median_seconds(F&& fn, int reps = 5, int warm = 2) {
+  return median_of(sorted_seconds(fn, reps, warm));
 }
 
 }  // namespace attrax::bench

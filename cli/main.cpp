@@ -30,10 +30,12 @@ constexpr const char* kUsage =
     "  demo [--epochs N] [--adv-epochs N] [--robust-limit N] [--threads N] [--out DIR]\n"
     "                                train a ResNet-8 on Fashion-MNIST (short schedule), then a\n"
     "                                fast FGSM-AT ResNet-8; clean and PGD-20 accuracy side by side\n"
-    "  bench [--threads N] [--json] [--filter S]\n"
+    "  bench [--threads N] [--json] [--filter S] [--reps N] [--fastest]\n"
     "                                the FMA peak, ResNet conv layers and end-to-end workloads\n"
     "                                under ../shared/bench/torch_ref.py's keys (default 2 threads;\n"
-    "                                --filter runs only the workloads whose key contains S)\n"
+    "                                --filter runs only the workloads whose key contains S;\n"
+    "                                --reps times each conv pass N times, default 5; --fastest\n"
+    "                                reports the fastest of them instead of the median)\n"
     "  help                          show this message\n";
 
 }  // namespace

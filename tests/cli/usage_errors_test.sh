@@ -38,6 +38,10 @@ expect 1 "junk.safetensors" "$attrax" eval --model junk.safetensors
 expect 1 "does not fit the data" "$attrax" eval --model "$(
   "$attrax" train --data shapes:64 --size 16 --channels 3 --width 4 --epochs 1 --out rgb.safetensors \
     2>/dev/null; echo rgb.safetensors)" --data fmnist --limit 4
+expect 2 "--reps expects an integer of at least 1, got '0'" "$attrax" bench --reps 0
+expect 2 "--reps expects an integer of at least 1, got 'x'" "$attrax" bench --reps x
+expect 2 "--reps expects at most 1000" "$attrax" bench --reps 1001
+expect 2 "--fastest is given twice" "$attrax" bench --fastest --fastest
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
