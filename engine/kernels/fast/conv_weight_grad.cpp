@@ -3,7 +3,10 @@
 // with m = (p,q), base(m) = p sh Wp + q sw and tap = c Hp Wp + r dh Wp + s dw. Images are summed in
 // fixed blocks of kImageBlock (each block by one thread, each image padded and transposed once, while
 // in cache), then the blocks are added in order: the grouping does not depend on the thread count,
-// so neither do the results.
+// so neither do the results. Small outputs (7x7: 49 positions) would give each tile a short sum and
+// make it load and store its accumulators often, so a few images of a block run as one GEMM whose
+// depth is their positions one after the other:
+//   m = (image, p, q),  base(m) = image · (floats per image) + p sh Wp + q sw
 #include <algorithm>
 #include <vector>
 
@@ -14,6 +17,17 @@ namespace attrax::kernels::fast {
 
 namespace {
 constexpr std::int64_t kImageBlock = 8;
+// Images are joined into one GEMM while their positions number at most this many (the x and dy
+// values of one tile's sum then stay well inside L1).
+constexpr std::int64_t kJoinedDepth = 256;
+
+// Images joined into one GEMM: the largest power of two that divides kImageBlock and keeps
+// images · positions at or below kJoinedDepth (at least one).
+std::int64_t images_per_gemm(std::int64_t positions) {
+  std::int64_t images = 1;
+  while (2 * images <= kImageBlock && 2 * images * positions <= kJoinedDepth) images *= 2;
+  return images;
+}
 }
 
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
@@ -24,30 +38,43 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
   const std::int64_t blocks = ceil_div(g.N, kImageBlock);
 
   const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
-  const std::int64_t* base_table = position_bases(g, Wp);
   // partial[block][tile][i][j]: one block's sums, laid out as micro-tiles
   float* partial = scratch(3, std::size_t(blocks * tiles * tile_floats));
   // The GEMM reads only inside the padded image, so without padding it reads x in place.
   const bool unpadded = g.pad_h == 0 && g.pad_w == 0;
+  const std::int64_t joined = images_per_gemm(PQ), image_floats = unpadded ? g.C * g.H * g.W : g.C * plane;
+  // bases[(image, m)] = image · image_floats + base(m): positions of `joined` consecutive images
+  thread_local std::vector<std::int64_t> joined_bases;
+  const std::int64_t* one_image = position_bases(g, Wp);
+  joined_bases.resize(std::size_t(joined * PQ));
+  for (std::int64_t i = 0; i < joined * PQ; ++i)
+    joined_bases[std::size_t(i)] = i / PQ * image_floats + one_image[i % PQ];
+  const std::int64_t* base_table = joined_bases.data();
 
   ATTRAX_OMP(parallel) {
-    float* xpad = scratch(0, std::size_t(g.C * plane + kSlack));
-    // dyt[group][panel][m][j] = dy_n[group Kg + panel kTileN + j][m]
-    float* dyt = scratch(1, std::size_t(g.groups * panels * PQ * kTileN));
+    float* xpad = scratch(0, std::size_t(joined * image_floats + kSlack));
+    // dyt[group][panel][(image, m)][j] = dy_n[group Kg + panel kTileN + j][m], n = first + image
+    float* dyt = scratch(1, std::size_t(g.groups * panels * joined * PQ * kTileN));
     // Blocks go to whichever thread is free (see for_each_image_item); each block's sums are the same
     // whichever thread computes them.
     ATTRAX_OMP(for schedule(dynamic, 1))
     for (std::int64_t block = 0; block < blocks; ++block) {
       float* sums = partial + block * tiles * tile_floats;
-      for (std::int64_t n = block * kImageBlock; n < std::min(g.N, (block + 1) * kImageBlock); ++n) {
-        const float* image_n = x + n * g.C * g.H * g.W;
-        if (!unpadded) pad_planes(image_n, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w, xpad);
-        const float* source = unpadded ? image_n : xpad;
-        for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
-          const float* dyg = dy + (n * g.K + gp / panels * Kg) * PQ;
-          pack_panel(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
-                     dyt + gp * PQ * kTileN);
+      const std::int64_t block_end = std::min(g.N, (block + 1) * kImageBlock);
+      for (std::int64_t first_n = block * kImageBlock; first_n < block_end; first_n += joined) {
+        const std::int64_t images = std::min(joined, block_end - first_n), depth_m = images * PQ;
+        for (std::int64_t i = 0; i < images; ++i) {
+          const std::int64_t n = first_n + i;
+          if (!unpadded)
+            pad_planes(x + n * g.C * g.H * g.W, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w,
+                       xpad + i * image_floats);
+          for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
+            const float* dyg = dy + (n * g.K + gp / panels * Kg) * PQ;
+            pack_panel(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
+                       dyt + (gp * joined + i) * PQ * kTileN);
+          }
         }
+        const float* source = unpadded ? x + first_n * image_floats : xpad;
         // tile t = (group, tap tile, panel), walked in nested loops (no divisions per tile)
         std::int64_t t = 0;
         for (std::int64_t group = 0; group < g.groups; ++group)
@@ -56,8 +83,9 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
             for (std::int64_t i = 0; i < kTileM; ++i)
               rows[i] = source + group * Cg * plane + tap_table[std::min(first + i, depth - 1)];
             for (std::int64_t panel = 0; panel < panels; ++panel, ++t)
-              tile_gemm(PQ, rows, TableOffsets{base_table}, dyt + (group * panels + panel) * PQ * kTileN,
-                        sums + t * tile_floats, n > block * kImageBlock);
+              tile_gemm(depth_m, rows, TableOffsets{base_table},
+                        dyt + (group * panels + panel) * joined * PQ * kTileN, sums + t * tile_floats,
+                        first_n > block * kImageBlock);
           }
       }
     }

@@ -89,6 +89,15 @@ TEST_CASE("fast conv kernels match the reference on ResNet shapes") {
     check_case(c);
 }
 
+TEST_CASE("the weight gradient joins the images of small planes into one sum") {
+  // Outputs of 9 to 49 positions join four or eight images per GEMM; eleven images make blocks of 8
+  // and 3, so each block's last GEMM joins fewer; padding 0 reads x in place.
+  for (std::int64_t pad : {0, 1}) {
+    check_case({11, 8, 7, 7, 16, 3, 3, 1, pad, 1, 1});
+    check_case({11, 6, 5, 5, 4, 3, 3, 1, pad, 1, 2});
+  }
+}
+
 TEST_CASE("fast conv kernels match the reference on odd geometries") {
   for (std::int64_t stride : {1, 2, 3})
     for (std::int64_t pad : {0, 1, 2})
@@ -115,8 +124,10 @@ TEST_CASE("the direct 3x3 stem kernels match the reference at every edge and row
 }
 
 TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
-  // a GEMM geometry (stride 2) and the stem (the in-place direct kernel)
-  for (const Case& c : {Case{3, 16, 14, 14, 32, 3, 3, 2, 1, 1, 1}, Case{3, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1}}) {
+  // a GEMM geometry (stride 2), the stem (the in-place direct kernel) and small planes over two
+  // blocks of images (the weight gradient's joined sums)
+  for (const Case& c : {Case{3, 16, 14, 14, 32, 3, 3, 2, 1, 1, 1}, Case{3, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1},
+                        Case{11, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1}}) {
     const ConvGeometry g = geometry(c);
     const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
     const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);
