@@ -71,29 +71,26 @@ struct PaddedImages {
 template <class Prepare, class Work>
 void for_each_image_item(std::int64_t N, std::int64_t items, const PaddedImages& source, Prepare prepare,
                          Work work) {
+  // Image n padded into this thread's buffer (or read in place), then all its items.
+  const auto whole_image = [&](std::int64_t n) {
+    float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
+    if (!source.in_place) source.pad(n, 0, source.planes, buffer);
+    const float* image = source.in_place ? source.original(n) : buffer;
+    for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
+  };
   const std::int64_t threads = max_threads();
   if (threads == 1) {
     // No region at all: libgomp spends about a microsecond on one even for a single thread.
     prepare();
-    float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
-    for (std::int64_t n = 0; n < N; ++n) {
-      if (!source.in_place) source.pad(n, 0, source.planes, buffer);
-      const float* image = source.in_place ? source.original(n) : buffer;
-      for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
-    }
+    for (std::int64_t n = 0; n < N; ++n) whole_image(n);
     return;
   }
   if (N % threads == 0 || N >= 8 * threads) {
     ATTRAX_OMP(parallel) {
       prepare();
       ATTRAX_OMP(barrier)
-      float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
       ATTRAX_OMP(for schedule(dynamic, 1))
-      for (std::int64_t n = 0; n < N; ++n) {
-        if (!source.in_place) source.pad(n, 0, source.planes, buffer);
-        const float* image = source.in_place ? source.original(n) : buffer;
-        for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
-      }
+      for (std::int64_t n = 0; n < N; ++n) whole_image(n);
     }
     return;
   }
