@@ -50,7 +50,6 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
   };
   // item = (group, panel, chunk of kChunk tiles of 6 positions)
   constexpr std::int64_t kChunk = 8;
-  static constexpr std::int64_t kConsecutive[kTileM] = {0, 1, 2, 3, 4, 5};
   const std::int64_t chunks = ceil_div(tiles, kChunk);
   const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
     const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);

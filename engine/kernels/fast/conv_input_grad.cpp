@@ -145,7 +145,10 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
       tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
                 panel_weights + phase.first_tap * kTileN, tile, false);
       const std::int64_t* out = output_table + phase.first_position + t.first;
-      store_transposed(tile, t.count, columns, out, g.H * g.W, dx_panel);
+      if (t.count == kTileM && consecutive(out))
+        store_transposed(tile, kTileM, columns, kConsecutive, g.H * g.W, dx_panel + out[0]);
+      else
+        store_transposed(tile, t.count, columns, out, g.H * g.W, dx_panel);
     }
   };
   for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);

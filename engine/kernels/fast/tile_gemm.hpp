@@ -111,6 +111,18 @@ inline void direct_tile(std::int64_t depth, const float* const* rows, const std:
   }
 }
 
+// The index pattern of a full tile of consecutive positions (stride-1 outputs). Known at compile
+// time, it turns the transposed stores below into vector inserts and stores instead of scalar stores
+// through loaded indices (measured: 78% → 89% of a stride-1 input gradient's time in its FMA loop).
+inline constexpr std::int64_t kConsecutive[kTileM] = {0, 1, 2, 3, 4, 5};
+
+// Whether index[i] = index[0] + i for every i < kTileM.
+inline bool consecutive(const std::int64_t* index) {
+  for (std::int64_t i = 1; i < kTileM; ++i)
+    if (index[i] != index[0] + i) return false;
+  return true;
+}
+
 // out[j·stride + index[i]] = tile[i][j] for i < rows, j < columns: a tile of positions x channels
 // stored into channel planes `stride` floats apart. A full tile (the common case) runs with its
 // six positions in registers and no per-element bounds checks.
