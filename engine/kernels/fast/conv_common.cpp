@@ -89,11 +89,15 @@ const std::int64_t* kernel_taps(const ConvGeometry& g, std::int64_t Wp, std::int
   });
 }
 
-const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp) {
+const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp, std::int64_t images,
+                                   std::int64_t image_floats) {
   thread_local TableCache cache;
-  return cache.get({g.P, g.Q, g.stride_h, g.stride_w, Wp, 0, 0, 0}, g.P * g.Q, [&](std::int64_t* bases) {
-    for (std::int64_t p = 0; p < g.P; ++p)
-      for (std::int64_t q = 0; q < g.Q; ++q) bases[p * g.Q + q] = p * g.stride_h * Wp + q * g.stride_w;
+  return cache.get({g.P, g.Q, g.stride_h, g.stride_w, Wp, images, image_floats, 0}, images * g.P * g.Q,
+                   [&](std::int64_t* bases) {
+    for (std::int64_t image = 0; image < images; ++image)
+      for (std::int64_t p = 0; p < g.P; ++p)
+        for (std::int64_t q = 0; q < g.Q; ++q)
+          *bases++ = image * image_floats + p * g.stride_h * Wp + q * g.stride_w;
   });
 }
 

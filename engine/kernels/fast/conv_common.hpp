@@ -37,8 +37,10 @@ void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B 
 // Offsets of the taps (c,r,s) of one group in a padded image with rows of Wp and planes of `plane`
 // floats: tap = c plane + r dh Wp + s dw. The calling thread's table, valid until its next call.
 const std::int64_t* kernel_taps(const ConvGeometry& g, std::int64_t Wp, std::int64_t plane);
-// Offsets of the output positions m = (p,q) in that image: base = p sh Wp + q sw. Likewise.
-const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp);
+// Offsets of the output positions m = (image, p, q) of `images` consecutive images, `image_floats`
+// apart: base = image · image_floats + p sh Wp + q sw. Likewise.
+const std::int64_t* position_bases(const ConvGeometry& g, std::int64_t Wp, std::int64_t images = 1,
+                                   std::int64_t image_floats = 0);
 
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 

@@ -8,7 +8,6 @@
 // depth is their positions one after the other:
 //   m = (image, p, q),  base(m) = image · (floats per image) + p sh Wp + q sw
 #include <algorithm>
-#include <vector>
 
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/conv_common.hpp"
@@ -43,13 +42,7 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
   // The GEMM reads only inside the padded image, so without padding it reads x in place.
   const bool unpadded = g.pad_h == 0 && g.pad_w == 0;
   const std::int64_t joined = images_per_gemm(PQ), image_floats = unpadded ? g.C * g.H * g.W : g.C * plane;
-  // bases[(image, m)] = image · image_floats + base(m): positions of `joined` consecutive images
-  thread_local std::vector<std::int64_t> joined_bases;
-  const std::int64_t* one_image = position_bases(g, Wp);
-  joined_bases.resize(std::size_t(joined * PQ));
-  for (std::int64_t i = 0; i < joined * PQ; ++i)
-    joined_bases[std::size_t(i)] = i / PQ * image_floats + one_image[i % PQ];
-  const std::int64_t* base_table = joined_bases.data();
+  const std::int64_t* base_table = position_bases(g, Wp, joined, image_floats);
 
   ATTRAX_OMP(parallel) {
     float* xpad = scratch(0, std::size_t(joined * image_floats + kSlack));
