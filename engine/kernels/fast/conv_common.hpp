@@ -10,8 +10,8 @@
 
 namespace attrax::kernels::fast {
 
-// Extra floats after a padded buffer: a 16-wide tile may read past the last row it uses.
-constexpr std::int64_t kSlack = 2 * kTileN;
+// Extra floats after a padded buffer: a direct tile may read past the last row it uses.
+constexpr std::int64_t kSlack = 2 * kDirectColumns;
 
 // dst: [planes, H + top + bottom, W + left + right] = src: [planes, H, W] with zero borders.
 void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int64_t W,
@@ -19,17 +19,17 @@ void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int6
                 float* dst);
 
 // Packs column block `panel` of B (depth x columns, element (k, j) = b(k, j)) into
-// panel[k * kTileN + j'], zero past `columns`. Column by column: the callers' B is contiguous along
+// panel[k * Width + j'], zero past `columns`. Column by column: the callers' B is contiguous along
 // k for a fixed j (weights [K][depth], dy planes [K][positions]).
-template <class B>
+template <std::int64_t Width, class B>
 void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B b, float* out) {
-  const std::int64_t first = panel * kTileN;
-  for (std::int64_t j = 0; j < kTileN; ++j) {
+  const std::int64_t first = panel * Width;
+  for (std::int64_t j = 0; j < Width; ++j) {
     float* column = out + j;
     if (first + j < columns) {
-      for (std::int64_t k = 0; k < depth; ++k) column[k * kTileN] = b(k, first + j);
+      for (std::int64_t k = 0; k < depth; ++k) column[k * Width] = b(k, first + j);
     } else {
-      for (std::int64_t k = 0; k < depth; ++k) column[k * kTileN] = 0.f;
+      for (std::int64_t k = 0; k < depth; ++k) column[k * Width] = 0.f;
     }
   }
 }

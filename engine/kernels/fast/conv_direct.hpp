@@ -24,26 +24,26 @@ struct DirectConv {
 // Runs the direct convolution over the padded copies of `source` (the kernel reads up to kSlack
 // floats past an image, so source.in_place must be false).
 inline void direct_conv(const DirectConv& d, const PaddedImages& source, float* out) {
-  const std::int64_t row_tiles = ceil_div(d.out_h, kTileM);
+  const std::int64_t row_tiles = ceil_div(d.out_h, kDirectRows);
   const std::int64_t per_group = d.outputs / d.groups;
   // item = (output channel, row tile); the column tiles are its inner loop
   const auto compute_rows = [&](std::int64_t n, const float* image, std::int64_t item) {
     const std::int64_t rt = item % row_tiles, o = item / row_tiles;
-    const std::int64_t h0 = rt * kTileM, rows_valid = std::min(kTileM, d.out_h - h0);
+    const std::int64_t h0 = rt * kDirectRows, rows_valid = std::min(kDirectRows, d.out_h - h0);
     const float* source = image + o / per_group * d.group_stride;
     float* plane = out + (n * d.outputs + o) * d.out_h * d.out_w + h0 * d.out_w;
-    const float* rows[kTileM];
-    float* targets[kTileM];
-    for (std::int64_t next = 0; next < d.out_w; next += kTileN) {
+    const float* rows[kDirectRows];
+    float* targets[kDirectRows];
+    for (std::int64_t next = 0; next < d.out_w; next += kDirectColumns) {
       // A last partial tile is shifted left to end at the last column (recomputing a few columns
       // with identical results) so that every store is a full vector.
-      const std::int64_t w0 = d.out_w >= kTileN ? std::min(next, d.out_w - kTileN) : next;
-      for (std::int64_t i = 0; i < kTileM; ++i) {
+      const std::int64_t w0 = d.out_w >= kDirectColumns ? std::min(next, d.out_w - kDirectColumns) : next;
+      for (std::int64_t i = 0; i < kDirectRows; ++i) {
         rows[i] = source + (h0 + std::min(i, rows_valid - 1)) * d.row + w0;
         targets[i] = plane + i * d.out_w + w0;
       }
       direct_tile(d.depth, rows, d.taps, d.weights + o * d.depth, d.bias ? d.bias[o] : 0.f, targets,
-                  rows_valid, std::min(kTileN, d.out_w - w0));
+                  rows_valid, std::min(kDirectColumns, d.out_w - w0));
     }
   };
   for_each_image_item(d.N, d.outputs * row_tiles, source, [] {}, compute_rows);

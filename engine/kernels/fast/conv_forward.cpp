@@ -1,7 +1,7 @@
 // conv2d forward as an implicit GEMM per image and group:
 //   y[k][m] = bias[k] + Σ_{(c,r,s)} xpad[base(m) + tap(c,r,s)] · w[k][c][r][s]
 // with m = (p,q) an output position, base(m) = p sh Wp + q sw and tap = c Hp Wp + r dh Wp + s dw in
-// the zero-padded image. Rows of the micro-tile are 6 positions, columns 16 (AVX2) output channels.
+// the zero-padded image. Rows of the micro-tile are positions, columns output channels.
 #include <algorithm>
 #include <vector>
 
@@ -12,17 +12,70 @@
 
 namespace attrax::kernels::fast {
 
+namespace {
+
+// The implicit GEMM with micro-tiles of Shape: rows are positions, columns output channels.
+template <class Shape>
+void forward_gemm(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
+                  const float* scale) {
+  constexpr std::int64_t R = Shape::rows, N = Shape::columns;
+  const std::int64_t Wp = g.W + 2 * g.pad_w, plane = (g.H + 2 * g.pad_h) * Wp;
+  const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
+  const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, N), tiles = ceil_div(PQ, R);
+  const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
+  const std::int64_t* base_table = position_bases(g, Wp);
+  float* packed = scratch(1, std::size_t(g.groups * panels * depth * N));
+
+  // packed[group][panel][(c,r,s)][j] = w[k][(c,r,s)] scale[k],  k = group Kg + panel N + j
+  const auto pack_weights = [&] {
+    ATTRAX_OMP(for schedule(static) nowait)
+    for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
+      const float* wg = w + (gp / panels) * Kg * depth;
+      const float* sg = scale ? scale + (gp / panels) * Kg : nullptr;
+      pack_panel<N>(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) {
+        return sg ? wg[j * depth + k] * sg[j] : wg[j * depth + k];
+      }, packed + gp * depth * N);
+    }
+  };
+  // item = (group, panel, chunk of about 48 positions: kChunk tiles of R)
+  constexpr std::int64_t kChunk = 48 / R;
+  const std::int64_t chunks = ceil_div(tiles, kChunk);
+  const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
+    const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);
+    const float* group_image = image + group * Cg * plane;
+    const float* weights = packed + (group * panels + panel) * depth * N;
+    const std::int64_t k0 = group * Kg + panel * N, columns = std::min(N, Kg - panel * N);
+    float* out = y + (n * g.K + k0) * PQ;
+    // the panel's biases, zero past its last channel
+    alignas(64) float bias_panel[N] = {};
+    if (bias) std::copy_n(bias + k0, columns, bias_panel);
+    const std::int64_t last = std::min(PQ, (chunk + 1) * kChunk * R);
+    for (std::int64_t m0 = chunk * kChunk * R; m0 < last; m0 += R) {
+      const std::int64_t count = std::min(R, PQ - m0);
+      const float* rows[R];
+      for (std::int64_t i = 0; i < R; ++i) rows[i] = group_image + base_table[std::min(m0 + i, PQ - 1)];
+      alignas(64) float tile[R * N];
+      if (bias) {
+        for (std::int64_t i = 0; i < R; ++i) std::copy_n(bias_panel, N, tile + i * N);
+      }
+      tile_gemm<Shape>(depth, rows, TableOffsets{tap_table}, weights, tile, bias != nullptr);
+      store_transposed<Shape>(tile, count, columns, kConsecutive, PQ, out + m0);
+    }
+  };
+  // The GEMM reads only inside the padded image, so without padding it reads x in place.
+  PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
+  source.in_place = g.pad_h == 0 && g.pad_w == 0;
+  for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
+}
+
+}  // namespace
+
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* bias, float* y,
                     const float* scale) {
   const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
-  const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tiles = ceil_div(PQ, kTileM);
-
-  const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
-  const std::int64_t* base_table = position_bases(g, Wp);
-  PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
   // Few taps (the image stem, depthwise): a direct kernel, vectorised along output rows.
-  if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kTileN) {
+  if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kDirectColumns) {
     const float* weights = w;
     if (scale) {
       // scaled[k][i] = w[k][i] scale[k]
@@ -32,50 +85,12 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     }
     if (direct_3x3_applies(g) && Kg % 2 == 0)
       return direct_3x3_padded({g.N, g.C, g.K, g.H, g.W, g.groups, weights, bias}, x, y);
-    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, tap_table, weights, bias};
+    const PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
+    const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, kernel_taps(g, Wp, plane),
+                            weights, bias};
     return direct_conv(direct, source, y);
   }
-  float* packed = scratch(1, std::size_t(g.groups * panels * depth * kTileN));
-
-  // packed[group][panel][(c,r,s)][j] = w[k][(c,r,s)] scale[k],  k = group Kg + panel kTileN + j
-  const auto pack_weights = [&] {
-    ATTRAX_OMP(for schedule(static) nowait)
-    for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
-      const float* wg = w + (gp / panels) * Kg * depth;
-      const float* sg = scale ? scale + (gp / panels) * Kg : nullptr;
-      pack_panel(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) {
-        return sg ? wg[j * depth + k] * sg[j] : wg[j * depth + k];
-      }, packed + gp * depth * kTileN);
-    }
-  };
-  // item = (group, panel, chunk of kChunk tiles of 6 positions)
-  constexpr std::int64_t kChunk = 8;
-  const std::int64_t chunks = ceil_div(tiles, kChunk);
-  const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
-    const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);
-    const float* group_image = image + group * Cg * plane;
-    const float* weights = packed + (group * panels + panel) * depth * kTileN;
-    const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
-    float* out = y + (n * g.K + k0) * PQ;
-    // the panel's biases, zero past its last channel
-    alignas(64) float bias_panel[kTileN] = {};
-    if (bias) std::copy_n(bias + k0, columns, bias_panel);
-    const std::int64_t last = std::min(PQ, (chunk + 1) * kChunk * kTileM);
-    for (std::int64_t m0 = chunk * kChunk * kTileM; m0 < last; m0 += kTileM) {
-      const std::int64_t count = std::min(kTileM, PQ - m0);
-      const float* rows[kTileM];
-      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base_table[std::min(m0 + i, PQ - 1)];
-      alignas(64) float tile[kTileM * kTileN];
-      if (bias) {
-        for (std::int64_t i = 0; i < kTileM; ++i) std::copy_n(bias_panel, kTileN, tile + i * kTileN);
-      }
-      tile_gemm(depth, rows, TableOffsets{tap_table}, weights, tile, bias != nullptr);
-      store_transposed(tile, count, columns, kConsecutive, PQ, out + m0);
-    }
-  };
-  // The GEMM reads only inside the padded image, so without padding it reads x in place.
-  source.in_place = g.pad_h == 0 && g.pad_w == 0;
-  for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
+  with_tile_shape(Kg, [&](auto shape) { forward_gemm<decltype(shape)>(g, x, w, bias, y, scale); });
 }
 
 }  // namespace attrax::kernels::fast

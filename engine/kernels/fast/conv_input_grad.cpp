@@ -33,51 +33,20 @@ std::vector<std::pair<std::int64_t, std::int64_t>> phase_taps(std::int64_t kerne
   return out;
 }
 
-}  // namespace
+// dy padded for the phases: rows top.. and columns left.. of a Pp x Qp plane hold dy's P x Q.
+struct PaddedDy {
+  std::int64_t top, left, Pp, Qp;
+};
 
-void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+// The input gradient as one implicit GEMM per stride phase, with micro-tiles of Shape: rows are
+// positions of a phase, columns input channels.
+template <class Shape>
+void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedDy& pad, const PaddedImages& source) {
+  constexpr std::int64_t R = Shape::rows, N = Shape::columns;
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, RS = g.R * g.S;
-  // dy is padded so that every p, q a phase reads (possibly outside [0,P) x [0,Q)) reads a zero.
-  const std::int64_t top = std::max<std::int64_t>(0, ceil_div((g.R - 1) * g.dil_h - g.pad_h, g.stride_h));
-  const std::int64_t left = std::max<std::int64_t>(0, ceil_div((g.S - 1) * g.dil_w - g.pad_w, g.stride_w));
-  const std::int64_t bottom = std::max<std::int64_t>(0, (g.H - 1 + g.pad_h) / g.stride_h - (g.P - 1));
-  const std::int64_t right = std::max<std::int64_t>(0, (g.W - 1 + g.pad_w) / g.stride_w - (g.Q - 1));
-  const std::int64_t Pp = g.P + top + bottom, Qp = g.Q + left + right, plane = Pp * Qp;
-  const std::int64_t panels = ceil_div(Cg, kTileN);
-  const PaddedImages source{dy, g.K, g.P, g.Q, top, bottom, left, right};
+  const std::int64_t top = pad.top, left = pad.left, Qp = pad.Qp, plane = pad.Pp * pad.Qp;
+  const std::int64_t panels = ceil_div(Cg, N);
   thread_local std::vector<std::int64_t> tap_offsets, tap_weight, bases, outputs;
-
-  // Few input channels (the image stem, depthwise) at stride 1: the direct kernel over dy with the
-  // kernel flipped, dx[c][h][w] = Σ_{k,r,s} dypad[k][h + (R-1-r) dh][w + (S-1-s) dw] w[k][c][r][s];
-  // 3x3 with padding 1 over 4 or more dy planes reads dy in place (conv_direct_3x3.hpp):
-  //   dx[c][h][w] = Σ_{k,r,s} wf[c][k][r][s] dy[k][h + r - 1][w + s - 1],
-  //   wf[c][k][r][s] = w[group(c) Kg + k][c mod Cg][2 - r][2 - s]
-  if (Cg < kVec && Kg >= 4 && direct_3x3_applies(g)) {
-    float* flipped = scratch(1, std::size_t(g.C * Kg * 9));
-    for (std::int64_t c = 0; c < g.C; ++c)
-      for (std::int64_t k = 0; k < Kg; ++k)
-        for (std::int64_t t = 0; t < 9; ++t)
-          flipped[(c * Kg + k) * 9 + t] = w[((c / Cg * Kg + k) * Cg + c % Cg) * 9 + 8 - t];
-    return direct_3x3_in_place({g.N, g.K, g.C, g.H, g.W, g.groups, flipped}, dy, dx);
-  }
-  if (g.stride_h == 1 && g.stride_w == 1 && Cg < kVec && top == (g.R - 1) * g.dil_h - g.pad_h &&
-      left == (g.S - 1) * g.dil_w - g.pad_w) {
-    const std::int64_t depth = Kg * RS;
-    tap_offsets.resize(std::size_t(depth));
-    for (std::int64_t k = 0; k < Kg; ++k)
-      for (std::int64_t r = 0; r < g.R; ++r)
-        for (std::int64_t s = 0; s < g.S; ++s)
-          tap_offsets[std::size_t((k * g.R + r) * g.S + s)] =
-              k * plane + (g.R - 1 - r) * g.dil_h * Qp + (g.S - 1 - s) * g.dil_w;
-    // flipped[c][(k,r,s)] = w[group(c) Kg + k][c mod Cg][r][s]
-    float* flipped = scratch(1, std::size_t(g.C * depth));
-    for (std::int64_t c = 0; c < g.C; ++c)
-      for (std::int64_t i = 0; i < depth; ++i)
-        flipped[c * depth + i] = w[((c / Cg * Kg + i / RS) * Cg + c % Cg) * RS + i % RS];
-    const DirectConv direct{g.N, g.C, g.H, g.W, g.groups, Kg * plane, Qp, depth, tap_offsets.data(), flipped};
-    return direct_conv(direct, source, dx);
-  }
-
   thread_local std::vector<Phase> phases;
   thread_local std::vector<Tile> tiles;
   tap_offsets.clear(); tap_weight.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
@@ -100,8 +69,8 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
         }
       phase.taps = std::int64_t(tap_offsets.size()) - phase.first_tap;
       phase.positions = std::int64_t(bases.size()) - phase.first_position;
-      for (std::int64_t first = 0; first < phase.positions; first += kTileM)
-        tiles.push_back({std::int64_t(phases.size()), first, std::min(kTileM, phase.positions - first)});
+      for (std::int64_t first = 0; first < phase.positions; first += R)
+        tiles.push_back({std::int64_t(phases.size()), first, std::min(R, phase.positions - first)});
       phases.push_back(phase);
     }
   }
@@ -114,44 +83,93 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
   const Phase* phase_list = phases.data();
   const Tile* tile_list = tiles.data();
   const std::int64_t all_taps = std::int64_t(tap_offsets.size()), n_tiles = std::int64_t(tiles.size());
-  float* packed = scratch(1, std::size_t(g.groups * panels * all_taps * kTileN));
+  float* packed = scratch(1, std::size_t(g.groups * panels * all_taps * N));
 
-  // packed[group][panel][tap][j] = w[group Kg + k(tap)][panel kTileN + j][r(tap)][s(tap)]
+  // packed[group][panel][tap][j] = w[group Kg + k(tap)][panel N + j][r(tap)][s(tap)]
   const auto pack_weights = [&] {
     ATTRAX_OMP(for schedule(static) nowait)
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * Cg * RS;
-      pack_panel(all_taps, Cg, gp % panels, [&](std::int64_t tap, std::int64_t c) {
+      pack_panel<N>(all_taps, Cg, gp % panels, [&](std::int64_t tap, std::int64_t c) {
         return wg[weight_offset[tap] + c * RS];
-      }, packed + gp * all_taps * kTileN);
+      }, packed + gp * all_taps * N);
     }
   };
-  // item = (group, panel, chunk of kChunk tiles of up to 6 positions of one phase each)
-  constexpr std::int64_t kChunk = 4;
+  // item = (group, panel, chunk of about 24 positions: kChunk tiles of up to R of one phase each)
+  constexpr std::int64_t kChunk = 24 / R;
   const std::int64_t chunks = ceil_div(n_tiles, kChunk);
   const auto compute_chunk = [&](std::int64_t n, const float* image, std::int64_t item) {
     const std::int64_t chunk = item % chunks, panel = item / chunks % panels, group = item / (chunks * panels);
     const float* group_image = image + group * Kg * plane;
-    const float* panel_weights = packed + (group * panels + panel) * all_taps * kTileN;
-    const std::int64_t c0 = group * Cg + panel * kTileN, columns = std::min(kTileN, Cg - panel * kTileN);
+    const float* panel_weights = packed + (group * panels + panel) * all_taps * N;
+    const std::int64_t c0 = group * Cg + panel * N, columns = std::min(N, Cg - panel * N);
     float* dx_panel = dx + (n * g.C + c0) * g.H * g.W;
     for (std::int64_t i_tile = chunk * kChunk; i_tile < std::min(n_tiles, (chunk + 1) * kChunk); ++i_tile) {
       const Tile& t = tile_list[i_tile];
       const Phase& phase = phase_list[t.phase];
       const std::int64_t* base = base_table + phase.first_position + t.first;
-      const float* rows[kTileM];
-      for (std::int64_t i = 0; i < kTileM; ++i) rows[i] = group_image + base[std::min(i, t.count - 1)];
-      alignas(64) float tile[kTileM * kTileN];
-      tile_gemm(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
-                panel_weights + phase.first_tap * kTileN, tile, false);
+      const float* rows[R];
+      for (std::int64_t i = 0; i < R; ++i) rows[i] = group_image + base[std::min(i, t.count - 1)];
+      alignas(64) float tile[R * N];
+      tile_gemm<Shape>(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
+                       panel_weights + phase.first_tap * N, tile, false);
       const std::int64_t* out = output_table + phase.first_position + t.first;
-      if (t.count == kTileM && consecutive(out))
-        store_transposed(tile, kTileM, columns, kConsecutive, g.H * g.W, dx_panel + out[0]);
+      if (t.count == R && consecutive(out, R))
+        store_transposed<Shape>(tile, R, columns, kConsecutive, g.H * g.W, dx_panel + out[0]);
       else
-        store_transposed(tile, t.count, columns, out, g.H * g.W, dx_panel);
+        store_transposed<Shape>(tile, t.count, columns, out, g.H * g.W, dx_panel);
     }
   };
   for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
+}
+
+}  // namespace
+
+void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+  const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, RS = g.R * g.S;
+  // dy is padded so that every p, q a phase reads (possibly outside [0,P) x [0,Q)) reads a zero.
+  const std::int64_t top = std::max<std::int64_t>(0, ceil_div((g.R - 1) * g.dil_h - g.pad_h, g.stride_h));
+  const std::int64_t left = std::max<std::int64_t>(0, ceil_div((g.S - 1) * g.dil_w - g.pad_w, g.stride_w));
+  const std::int64_t bottom = std::max<std::int64_t>(0, (g.H - 1 + g.pad_h) / g.stride_h - (g.P - 1));
+  const std::int64_t right = std::max<std::int64_t>(0, (g.W - 1 + g.pad_w) / g.stride_w - (g.Q - 1));
+  const std::int64_t Pp = g.P + top + bottom, Qp = g.Q + left + right, plane = Pp * Qp;
+  const PaddedImages source{dy, g.K, g.P, g.Q, top, bottom, left, right};
+
+  // Few input channels (the image stem, depthwise) at stride 1: the direct kernel over dy with the
+  // kernel flipped, dx[c][h][w] = Σ_{k,r,s} dypad[k][h + (R-1-r) dh][w + (S-1-s) dw] w[k][c][r][s];
+  // 3x3 with padding 1 over 4 or more dy planes reads dy in place (conv_direct_3x3.hpp):
+  //   dx[c][h][w] = Σ_{k,r,s} wf[c][k][r][s] dy[k][h + r - 1][w + s - 1],
+  //   wf[c][k][r][s] = w[group(c) Kg + k][c mod Cg][2 - r][2 - s]
+  if (Cg < kVec && Kg >= 4 && direct_3x3_applies(g)) {
+    float* flipped = scratch(1, std::size_t(g.C * Kg * 9));
+    for (std::int64_t c = 0; c < g.C; ++c)
+      for (std::int64_t k = 0; k < Kg; ++k)
+        for (std::int64_t t = 0; t < 9; ++t)
+          flipped[(c * Kg + k) * 9 + t] = w[((c / Cg * Kg + k) * Cg + c % Cg) * 9 + 8 - t];
+    return direct_3x3_in_place({g.N, g.K, g.C, g.H, g.W, g.groups, flipped}, dy, dx);
+  }
+  if (g.stride_h == 1 && g.stride_w == 1 && Cg < kVec && top == (g.R - 1) * g.dil_h - g.pad_h &&
+      left == (g.S - 1) * g.dil_w - g.pad_w) {
+    const std::int64_t depth = Kg * RS;
+    thread_local std::vector<std::int64_t> tap_offsets;
+    tap_offsets.resize(std::size_t(depth));
+    for (std::int64_t k = 0; k < Kg; ++k)
+      for (std::int64_t r = 0; r < g.R; ++r)
+        for (std::int64_t s = 0; s < g.S; ++s)
+          tap_offsets[std::size_t((k * g.R + r) * g.S + s)] =
+              k * plane + (g.R - 1 - r) * g.dil_h * Qp + (g.S - 1 - s) * g.dil_w;
+    // flipped[c][(k,r,s)] = w[group(c) Kg + k][c mod Cg][r][s]
+    float* flipped = scratch(1, std::size_t(g.C * depth));
+    for (std::int64_t c = 0; c < g.C; ++c)
+      for (std::int64_t i = 0; i < depth; ++i)
+        flipped[c * depth + i] = w[((c / Cg * Kg + i / RS) * Cg + c % Cg) * RS + i % RS];
+    const DirectConv direct{g.N, g.C, g.H, g.W, g.groups, Kg * plane, Qp, depth, tap_offsets.data(), flipped};
+    return direct_conv(direct, source, dx);
+  }
+
+  with_tile_shape(Cg, [&](auto shape) {
+    phase_gemms<decltype(shape)>(g, w, dx, {top, left, Pp, Qp}, source);
+  });
 }
 
 }  // namespace attrax::kernels::fast

@@ -27,13 +27,15 @@ std::int64_t images_per_gemm(std::int64_t positions) {
   while (2 * images <= kImageBlock && 2 * images * positions <= kJoinedDepth) images *= 2;
   return images;
 }
-}
 
-void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+// The weight gradient with micro-tiles of Shape: rows are taps, columns output channels.
+template <class Shape>
+void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  constexpr std::int64_t R = Shape::rows, N = Shape::columns;
   const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
-  const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, kTileN), tap_tiles = ceil_div(depth, kTileM);
-  const std::int64_t tiles = g.groups * tap_tiles * panels, tile_floats = kTileM * kTileN;
+  const std::int64_t PQ = g.P * g.Q, panels = ceil_div(Kg, N), tap_tiles = ceil_div(depth, R);
+  const std::int64_t tiles = g.groups * tap_tiles * panels, tile_floats = R * N;
   const std::int64_t blocks = ceil_div(g.N, kImageBlock);
 
   const std::int64_t* tap_table = kernel_taps(g, Wp, plane);
@@ -46,8 +48,8 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
 
   ATTRAX_OMP(parallel) {
     float* xpad = scratch(0, std::size_t(joined * image_floats + kSlack));
-    // dyt[group][panel][(image, m)][j] = dy_n[group Kg + panel kTileN + j][m], n = first + image
-    float* dyt = scratch(1, std::size_t(g.groups * panels * joined * PQ * kTileN));
+    // dyt[group][panel][(image, m)][j] = dy_n[group Kg + panel N + j][m], n = first + image
+    float* dyt = scratch(1, std::size_t(g.groups * panels * joined * PQ * N));
     // Blocks go to whichever thread is free (see for_each_image_item); each block's sums are the same
     // whichever thread computes them.
     ATTRAX_OMP(for schedule(dynamic, 1))
@@ -63,22 +65,22 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
                        xpad + i * image_floats);
           for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
             const float* dyg = dy + (n * g.K + gp / panels * Kg) * PQ;
-            pack_panel(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
-                       dyt + (gp * joined + i) * PQ * kTileN);
+            pack_panel<N>(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
+                          dyt + (gp * joined + i) * PQ * N);
           }
         }
         const float* source = unpadded ? x + first_n * image_floats : xpad;
         // tile t = (group, tap tile, panel), walked in nested loops (no divisions per tile)
         std::int64_t t = 0;
         for (std::int64_t group = 0; group < g.groups; ++group)
-          for (std::int64_t first = 0; first < depth; first += kTileM) {
-            const float* rows[kTileM];
-            for (std::int64_t i = 0; i < kTileM; ++i)
+          for (std::int64_t first = 0; first < depth; first += R) {
+            const float* rows[R];
+            for (std::int64_t i = 0; i < R; ++i)
               rows[i] = source + group * Cg * plane + tap_table[std::min(first + i, depth - 1)];
             for (std::int64_t panel = 0; panel < panels; ++panel, ++t)
-              tile_gemm(depth_m, rows, TableOffsets{base_table},
-                        dyt + (group * panels + panel) * joined * PQ * kTileN, sums + t * tile_floats,
-                        first_n > block * kImageBlock);
+              tile_gemm<Shape>(depth_m, rows, TableOffsets{base_table},
+                               dyt + (group * panels + panel) * joined * PQ * N, sums + t * tile_floats,
+                               first_n > block * kImageBlock);
           }
       }
     }
@@ -86,17 +88,23 @@ void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, 
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t t = 0; t < tiles; ++t) {
       const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
-      const std::int64_t first = tap_tile * kTileM, rows = std::min(kTileM, depth - first);
-      const std::int64_t k0 = group * Kg + panel * kTileN, columns = std::min(kTileN, Kg - panel * kTileN);
+      const std::int64_t first = tap_tile * R, rows = std::min(R, depth - first);
+      const std::int64_t k0 = group * Kg + panel * N, columns = std::min(N, Kg - panel * N);
       for (std::int64_t j = 0; j < columns; ++j)
         for (std::int64_t i = 0; i < rows; ++i) {
           float total = 0.f;
           for (std::int64_t block = 0; block < blocks; ++block)
-            total += partial[(block * tiles + t) * tile_floats + i * kTileN + j];
+            total += partial[(block * tiles + t) * tile_floats + i * N + j];
           dw[(k0 + j) * depth + first + i] = total;
         }
     }
   }
+}
+
+}  // namespace
+
+void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  with_tile_shape(g.K / g.groups, [&](auto shape) { weight_grad_gemms<decltype(shape)>(g, x, dy, dw); });
 }
 
 }  // namespace attrax::kernels::fast

@@ -10,6 +10,7 @@
 
 #include "engine/attrax.hpp"
 #include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/tile_gemm.hpp"
 #include "engine/kernels/reference/conv.hpp"
 #include "engine/kernels/threading.hpp"
 
@@ -96,6 +97,18 @@ TEST_CASE("the weight gradient joins the images of small planes into one sum") {
     check_case({11, 8, 7, 7, 16, 3, 3, 1, pad, 1, 1});
     check_case({11, 6, 5, 5, 4, 3, 3, 1, pad, 1, 2});
   }
+}
+
+TEST_CASE("both micro-tile shapes: channels around one and two SIMD vectors") {
+  // At most one vector of channels runs on narrow tiles (12 positions or taps x 1 vector), more on
+  // wide ones (6 x 2 vectors); 13x11 and 7x5 outputs leave partial tiles of both heights.
+  using kernels::fast::kVec;
+  for (std::int64_t channels : {kVec - 1, kVec, kVec + 1, 2 * kVec, 2 * kVec + 3})
+    for (std::int64_t stride : {1, 2}) {
+      check_case({2, channels, 13, 11, channels, 3, 3, stride, 1, 1, 1});
+      check_case({3, 5, 13, 11, channels, 3, 3, stride, 1, 1, 1});
+      check_case({3, channels, 13, 11, 7, 3, 3, stride, 0, 1, 1});
+    }
 }
 
 TEST_CASE("fast conv kernels match the reference on odd geometries") {
