@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::int64_t kRows = 4;
 constexpr std::int64_t kSourceRows = kRows + 2;
+// Output planes per tile of the padded kernel: four where 32 vector registers hold their 16 sums and
+// 12 weights (AVX-512, AArch64), else two.
+constexpr std::int64_t kPaddedOutputs = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64 ? 4 : 2;
 
 // Which column taps of a chunk reach past the plane: s = 0 at the left edge (column -1), s = 2 at
 // the right edge (column W). A padded source has no edges.
@@ -167,6 +170,14 @@ bool direct_3x3_applies(const ConvGeometry& g) {
          g.dil_h == 1 && g.dil_w == 1 && g.W >= kVec;
 }
 
+bool direct_3x3_padded_applies(const ConvGeometry& g, std::int64_t outputs_per_group) {
+  return direct_3x3_applies(g) && outputs_per_group % kPaddedOutputs == 0;
+}
+
+bool direct_3x3_beats_gemm(const ConvGeometry& g, std::int64_t outputs_per_group) {
+  return kPaddedOutputs == 4 && outputs_per_group <= kVec && direct_3x3_padded_applies(g, outputs_per_group);
+}
+
 void direct_3x3_in_place(const Direct3x3& d, const float* in, float* out) {
   const std::int64_t plane = d.H * d.W, row_tiles = ceil_div(d.H, kRows);
   const std::int64_t group_inputs = d.inputs / d.groups, group_outputs = d.outputs / d.groups;
@@ -186,14 +197,14 @@ void direct_3x3_padded(const Direct3x3& d, const float* in, float* out) {
   const std::int64_t row_tiles = ceil_div(d.H, kRows), Wp = d.W + 2;
   const std::int64_t group_inputs = d.inputs / d.groups, group_outputs = d.outputs / d.groups;
   const float* zero = zero_row(d.W);
-  // item = (pair of outputs, tile of kRows rows) of one image: each pair's planes are written in order
-  for_each_image_item(d.N, row_tiles * d.outputs / 2, padded, [] {}, [&](std::int64_t n, const float* image,
-                                                                         std::int64_t item) {
-    const std::int64_t o = item / row_tiles * 2, h0 = item % row_tiles * kRows;
+  // item = (kPaddedOutputs outputs, tile of kRows rows) of one image: their planes are written in order
+  const std::int64_t items = row_tiles * d.outputs / kPaddedOutputs;
+  for_each_image_item(d.N, items, padded, [] {}, [&](std::int64_t n, const float* image, std::int64_t item) {
+    const std::int64_t o = item / row_tiles * kPaddedOutputs, h0 = item % row_tiles * kRows;
     // logical row h of plane i is padded row h + 1 from padded column 1; rows -1 and H are the borders
     const Rows source{image + o / group_outputs * group_inputs * padded.plane_floats() + Wp + 1,
                       padded.plane_floats(), Wp, -1, d.H + 1, zero};
-    compute_rows<2, false>(d, source, n, o, h0, out);
+    compute_rows<kPaddedOutputs, false>(d, source, n, o, h0, out);
   });
 }
 

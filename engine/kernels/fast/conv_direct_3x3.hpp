@@ -29,8 +29,18 @@ bool direct_3x3_applies(const ConvGeometry& g);
 // gradient sums 16 planes of dy into one), where padding the planes cost as much as the arithmetic.
 void direct_3x3_in_place(const Direct3x3& d, const float* in, float* out);
 
+// Whether direct_3x3_padded runs g with `outputs_per_group` output planes per group: it computes
+// two (four with 32 vector registers) of them from every vector it loads.
+bool direct_3x3_padded_applies(const ConvGeometry& g, std::int64_t outputs_per_group);
+
+// Whether direct_3x3_padded is faster than the implicit GEMM for g: with four outputs per tile and
+// at most one vector of them per group (the GEMM's narrow tiles). It loads 0.375 values per FMA
+// where a narrow tile loads 1.08, and stores whole vectors instead of transposing its tiles
+// (AVX-512, conv16x16_28s1 forward at 1 thread: 62% → 72–76% of the FMA peak).
+bool direct_3x3_beats_gemm(const ConvGeometry& g, std::int64_t outputs_per_group);
+
 // Pads each image's planes first (cheap when there are few, as in the stem's forward pass) and then
-// computes two output channels from every vector it loads (each group has an even number of them).
+// computes two or four output channels from every vector it loads (direct_3x3_padded_applies).
 void direct_3x3_padded(const Direct3x3& d, const float* in, float* out);
 
 }  // namespace attrax::kernels::fast

@@ -74,8 +74,10 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
                     const float* scale) {
   const std::int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, depth = Cg * g.R * g.S;
-  // Few taps (the image stem, depthwise): a direct kernel, vectorised along output rows.
-  if (g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kDirectColumns) {
+  // Few taps (the image stem, depthwise), or 3x3 layers with few outputs where four output planes
+  // fit a tile: a direct kernel, vectorised along output rows.
+  const bool few_taps = g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kDirectColumns;
+  if (few_taps || direct_3x3_beats_gemm(g, Kg)) {
     const float* weights = w;
     if (scale) {
       // scaled[k][i] = w[k][i] scale[k]
@@ -83,7 +85,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
       for (std::int64_t i = 0; i < g.K * depth; ++i) scaled[i] = w[i] * scale[i / depth];
       weights = scaled;
     }
-    if (direct_3x3_applies(g) && Kg % 2 == 0)
+    if (direct_3x3_padded_applies(g, Kg))
       return direct_3x3_padded({g.N, g.C, g.K, g.H, g.W, g.groups, weights, bias}, x, y);
     const PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
     const DirectConv direct{g.N, g.K, g.P, g.Q, g.groups, Cg * plane, Wp, depth, kernel_taps(g, Wp, plane),

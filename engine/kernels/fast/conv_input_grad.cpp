@@ -137,16 +137,19 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
 
   // Few input channels (the image stem, depthwise) at stride 1: the direct kernel over dy with the
   // kernel flipped, dx[c][h][w] = Σ_{k,r,s} dypad[k][h + (R-1-r) dh][w + (S-1-s) dw] w[k][c][r][s];
-  // 3x3 with padding 1 over 4 or more dy planes reads dy in place (conv_direct_3x3.hpp):
+  // 3x3 with padding 1 over 4 or more dy planes reads dy in place (conv_direct_3x3.hpp), and one
+  // vector of input channels pads dy and computes four dx planes per tile:
   //   dx[c][h][w] = Σ_{k,r,s} wf[c][k][r][s] dy[k][h + r - 1][w + s - 1],
   //   wf[c][k][r][s] = w[group(c) Kg + k][c mod Cg][2 - r][2 - s]
-  if (Cg < kVec && Kg >= 4 && direct_3x3_applies(g)) {
+  const bool in_place = Cg < kVec && Kg >= 4 && direct_3x3_applies(g);
+  if (in_place || direct_3x3_beats_gemm(g, Cg)) {
     float* flipped = scratch(1, std::size_t(g.C * Kg * 9));
     for (std::int64_t c = 0; c < g.C; ++c)
       for (std::int64_t k = 0; k < Kg; ++k)
         for (std::int64_t t = 0; t < 9; ++t)
           flipped[(c * Kg + k) * 9 + t] = w[((c / Cg * Kg + k) * Cg + c % Cg) * 9 + 8 - t];
-    return direct_3x3_in_place({g.N, g.K, g.C, g.H, g.W, g.groups, flipped}, dy, dx);
+    const Direct3x3 direct{g.N, g.K, g.C, g.H, g.W, g.groups, flipped};
+    return in_place ? direct_3x3_in_place(direct, dy, dx) : direct_3x3_padded(direct, dy, dx);
   }
   if (g.stride_h == 1 && g.stride_w == 1 && Cg < kVec && top == (g.R - 1) * g.dil_h - g.pad_h &&
       left == (g.S - 1) * g.dil_w - g.pad_w) {

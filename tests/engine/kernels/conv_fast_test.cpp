@@ -134,6 +134,11 @@ TEST_CASE("the direct 3x3 stem kernels match the reference at every edge and row
       check_case({1, 3, height, width, 6, 3, 3, 1, 1, 1, 1});   // an RGB stem
     }
   check_case({1, 4, 10, 12, 8, 3, 3, 1, 1, 1, 2});  // two groups of 2 inputs and 4 outputs
+  // With 32 vector registers, layers with up to one vector of outputs per group (a multiple of four)
+  // run on the same kernel, four output planes per tile, forward and input gradient.
+  check_case({2, 16, 7, 17, 16, 3, 3, 1, 1, 1, 1});
+  check_case({3, 16, 9, 16, 8, 3, 3, 1, 1, 1, 1});
+  check_case({1, 32, 5, 33, 32, 3, 3, 1, 1, 1, 2});
 }
 
 TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
