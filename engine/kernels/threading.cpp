@@ -23,6 +23,11 @@ void set_threads(int threads) {
 #endif
 }
 
+bool worth_threads(double flops) {
+  constexpr double kMinParallelFlops = 8e6;
+  return flops >= kMinParallelFlops;
+}
+
 Range thread_range(std::int64_t count) {
 #ifdef ATTRAX_OPENMP
   const std::int64_t threads = omp_get_num_threads(), id = omp_get_thread_num();

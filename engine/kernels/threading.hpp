@@ -28,6 +28,13 @@ struct Range {
 };
 Range thread_range(std::int64_t count);
 
+// Whether an op of about `flops` arithmetic operations is worth a parallel region. Below about 8
+// million (some 50 µs on one core) the region's start, barrier and end, and moving the data both
+// threads touch between their caches, cost about what the second thread saves: on the development
+// VM, whose two vCPUs were often ~470 ns apart (a cross-core round trip), every batch-1 ResNet
+// convolution ran slower on two threads than on one (16→16 channels at 28x28: 28.5 vs 22.5 µs).
+bool worth_threads(double flops);
+
 // Calls body(i) for every i < count: split over threads in fixed static chunks when `parallel` and
 // more than one thread is allowed, otherwise on the calling thread without entering an OpenMP region
 // (a region with a false `if` clause still costs libgomp about a microsecond: it starts a team of

@@ -72,15 +72,16 @@ struct PaddedImages {
 
 // Calls work(n, image, item) for every image n < N of `source` and item < items, `image` pointing at
 // image n as the kernel reads it (see PaddedImages). Runs in its own parallel region (none for one
-// thread) after prepare(), which every thread calls (use `omp for nowait` inside it: a barrier
+// thread, or when the N images' `flops_per_image` are too little work: worth_threads) after
+// prepare(), which every thread calls (use `omp for nowait` inside it: a barrier
 // follows). When the batch divides among the threads each thread pads and finishes one image at a
 // time (the image stays in cache), taking the next free image as it goes: on a shared machine a
 // thread that loses its core for a while then does fewer images instead of holding the others at
 // the barrier, and an image's values do not depend on the thread that computes it. Otherwise
 // (batch 1) the threads pad all images together, plane by plane, and share the items.
 template <class Prepare, class Work>
-void for_each_image_item(std::int64_t N, std::int64_t items, const PaddedImages& source, Prepare prepare,
-                         Work work) {
+void for_each_image_item(std::int64_t N, std::int64_t items, double flops_per_image,
+                         const PaddedImages& source, Prepare prepare, Work work) {
   // Image n padded into this thread's buffer (or read in place), then all its items.
   const auto whole_image = [&](std::int64_t n) {
     float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
@@ -88,7 +89,7 @@ void for_each_image_item(std::int64_t N, std::int64_t items, const PaddedImages&
     const float* image = source.in_place ? source.original(n) : buffer;
     for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
   };
-  const std::int64_t threads = max_threads();
+  const std::int64_t threads = worth_threads(double(N) * flops_per_image) ? max_threads() : 1;
   if (threads == 1) {
     // No region at all: libgomp spends about a microsecond on one even for a single thread.
     prepare();

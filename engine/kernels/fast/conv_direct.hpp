@@ -46,7 +46,8 @@ inline void direct_conv(const DirectConv& d, const PaddedImages& source, float* 
                   rows_valid, std::min(kDirectColumns, d.out_w - w0));
     }
   };
-  for_each_image_item(d.N, d.outputs * row_tiles, source, [] {}, compute_rows);
+  const double flops = 2.0 * double(d.outputs * d.out_h * d.out_w * d.depth);
+  for_each_image_item(d.N, d.outputs * row_tiles, flops, source, [] {}, compute_rows);
 }
 
 }  // namespace attrax::kernels::fast

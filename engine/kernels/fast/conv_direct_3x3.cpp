@@ -156,6 +156,11 @@ void prefetch_next_rows(const Rows& source, std::int64_t planes, std::int64_t h0
       for (std::int64_t w = 0; w < W; w += kLineFloats) __builtin_prefetch(source.row(i, h) + w);
 }
 
+// 2 · outputs · H · W · 9 · (inputs per group)
+double flops_per_image(const Direct3x3& d) {
+  return 2.0 * double(d.outputs * d.H * d.W * 9 * (d.inputs / d.groups));
+}
+
 // W + 2 zeros, readable from index -1 of the returned pointer: the calling thread's scratch.
 const float* zero_row(std::int64_t W) {
   float* zeros = scratch(3, std::size_t(W + 2));
@@ -183,7 +188,8 @@ void direct_3x3_in_place(const Direct3x3& d, const float* in, float* out) {
   const std::int64_t group_inputs = d.inputs / d.groups, group_outputs = d.outputs / d.groups;
   const float* zero = zero_row(d.W);
   // item = (image, output plane, tile of kRows rows)
-  parallel_for(d.N * d.outputs * row_tiles, true, [&](std::int64_t item) {
+  const bool parallel = worth_threads(double(d.N) * flops_per_image(d));
+  parallel_for(d.N * d.outputs * row_tiles, parallel, [&](std::int64_t item) {
     const std::int64_t rt = item % row_tiles, o = item / row_tiles % d.outputs;
     const std::int64_t n = item / (row_tiles * d.outputs);
     const Rows source{in + (n * d.inputs + o / group_outputs * group_inputs) * plane, plane, d.W, 0, d.H, zero};
@@ -199,7 +205,8 @@ void direct_3x3_padded(const Direct3x3& d, const float* in, float* out) {
   const float* zero = zero_row(d.W);
   // item = (kPaddedOutputs outputs, tile of kRows rows) of one image: their planes are written in order
   const std::int64_t items = row_tiles * d.outputs / kPaddedOutputs;
-  for_each_image_item(d.N, items, padded, [] {}, [&](std::int64_t n, const float* image, std::int64_t item) {
+  for_each_image_item(d.N, items, flops_per_image(d), padded, [] {}, [&](std::int64_t n, const float* image,
+                                                                          std::int64_t item) {
     const std::int64_t o = item / row_tiles * kPaddedOutputs, h0 = item % row_tiles * kRows;
     // logical row h of plane i is padded row h + 1 from padded column 1; rows -1 and H are the borders
     const Rows source{image + o / group_outputs * group_inputs * padded.plane_floats() + Wp + 1,

@@ -65,7 +65,8 @@ void forward_gemm(const ConvGeometry& g, const float* x, const float* w, const f
   // The GEMM reads only inside the padded image, so without padding it reads x in place.
   PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
   source.in_place = g.pad_h == 0 && g.pad_w == 0;
-  for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
+  const double flops = 2.0 * double(g.K * PQ * depth);
+  for_each_image_item(g.N, g.groups * panels * chunks, flops, source, pack_weights, compute_chunk);
 }
 
 }  // namespace

@@ -120,7 +120,8 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
         store_transposed<Shape>(tile, t.count, columns, out, g.H * g.W, dx_panel);
     }
   };
-  for_each_image_item(g.N, g.groups * panels * chunks, source, pack_weights, compute_chunk);
+  const double flops = 2.0 * double(g.K * g.P * g.Q * Cg * RS);
+  for_each_image_item(g.N, g.groups * panels * chunks, flops, source, pack_weights, compute_chunk);
 }
 
 }  // namespace
