@@ -50,9 +50,10 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
     float* xpad = scratch(0, std::size_t(joined * image_floats + kSlack));
     // dyt[group][panel][(image, m)][j] = dy_n[group Kg + panel N + j][m], n = first + image
     float* dyt = scratch(1, std::size_t(g.groups * panels * joined * PQ * N));
-    // Blocks go to whichever thread is free (see for_each_image_item); each block's sums are the same
-    // whichever thread computes them.
-    ATTRAX_OMP(for schedule(dynamic, 1))
+    // Each thread takes a contiguous run of blocks, the images its forward and input gradient
+    // computed (see for_each_image_item); each block's sums are the same whichever thread computes
+    // them.
+    ATTRAX_OMP(for schedule(static))
     for (std::int64_t block = 0; block < blocks; ++block) {
       float* sums = partial + block * tiles * tile_floats;
       const std::int64_t block_end = std::min(g.N, (block + 1) * kImageBlock);
