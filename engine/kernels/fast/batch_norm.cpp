@@ -3,6 +3,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <utility>
+#include <vector>
 
 #include "engine/kernels/fast/row_sum.hpp"
 #include "engine/kernels/threading.hpp"
@@ -39,29 +40,45 @@ std::pair<float, float> gradient_sums(std::int64_t n, const float* g, const floa
   return {sum_g, sum_gx};
 }
 
+// The calling thread's buffer of n doubles, kept between calls.
+double* row_scratch(std::int64_t n) {
+  thread_local std::vector<double> buffer;
+  if (buffer.size() < std::size_t(n)) buffer.resize(std::size_t(n));
+  return buffer.data();
+}
+
+// Σ_n part[n · axis + c] in image order, in double: the same sum whichever thread computed the rows.
+double sum_over_images(const AxisGeometry& g, const double* part, std::int64_t c) {
+  double total = 0;
+  for (std::int64_t n = 0; n < g.outer; ++n) total += part[n * g.axis + c];
+  return total;
+}
+
 }  // namespace
 
 void batch_norm_statistics(const AxisGeometry& g, const float* x, float* mean, float* var) {
+  const std::int64_t rows = g.outer * g.axis;
   const double count = double(g.outer * g.inner);
-  ATTRAX_OMP(parallel for schedule(static))
-  for (std::int64_t c = 0; c < g.axis; ++c) {
-    double sum = 0;
-    for (std::int64_t n = 0; n < g.outer; ++n) {
-      const float* row = x + (n * g.axis + c) * g.inner;
-      sum += row_sum(row, g.inner);
-    }
-    const float mu = float(sum / count);
-    const Vec mu_v(mu);
-    double squares = 0;
-    for (std::int64_t n = 0; n < g.outer; ++n) {
-      const float* row = x + (n * g.axis + c) * g.inner;
-      squares += row_sum(g.inner, [&](std::int64_t i) {
+  double* row_sums = row_scratch(rows);
+  ATTRAX_OMP(parallel) {
+    // Σ over each row (n, c); rows split by images, as the convolutions split them
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t r = 0; r < rows; ++r) row_sums[r] = row_sum(x + r * g.inner, g.inner);
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t c = 0; c < g.axis; ++c) mean[c] = float(sum_over_images(g, row_sums, c) / count);
+    // Σ (x - mean)² over each row, then over the images
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* row = x + r * g.inner;
+      const float mu = mean[r % g.axis];
+      const Vec mu_v(mu);
+      row_sums[r] = row_sum(g.inner, [&](std::int64_t i) {
         const Vec d = Vec::load_unaligned(row + i) - mu_v;
         return d * d;
       }, [&](std::int64_t i) { return (row[i] - mu) * (row[i] - mu); });
     }
-    mean[c] = mu;
-    var[c] = float(squares / count);
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t c = 0; c < g.axis; ++c) var[c] = float(sum_over_images(g, row_sums, c) / count);
   }
 }
 
@@ -82,34 +99,45 @@ void batch_norm_apply(const AxisGeometry& g, const float* x, const float* scale,
 void batch_norm_backward(const AxisGeometry& g, const float* x, const float* grad, const float* mean,
                          const float* invstd, const float* gamma, float* dx, float* dgamma,
                          float* dbeta) {
+  const std::int64_t rows = g.outer * g.axis;
   const double count = double(g.outer * g.inner);
-  ATTRAX_OMP(parallel for schedule(static))
-  for (std::int64_t c = 0; c < g.axis; ++c) {
-    const Vec mu(mean[c]);
-    double sum_g = 0, sum_gx = 0;
-    for (std::int64_t n = 0; n < g.outer; ++n) {
-      const std::int64_t row = (n * g.axis + c) * g.inner;
-      const auto [row_g, row_gx] = gradient_sums(g.inner, grad + row, x + row, mean[c]);
-      sum_g += row_g;
-      sum_gx += row_gx;
+  // row_g[r] = Σ g, row_gx[r] = Σ g (x - mean) over row r = (n, c)
+  double* row_g = row_scratch(2 * rows);
+  double* row_gx = row_g + rows;
+  // per channel: gain = gamma invstd, mean_g = Σg / n, scaled_gx = invstd² Σgx / n
+  float* gain = scratch(0, std::size_t(3 * g.axis));
+  float* mean_g = gain + g.axis;
+  float* scaled_gx = mean_g + g.axis;
+  ATTRAX_OMP(parallel) {
+    // rows split by images, as the convolutions split them
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const auto [sum_g, sum_gx] = gradient_sums(g.inner, grad + r * g.inner, x + r * g.inner, mean[r % g.axis]);
+      row_g[r] = sum_g;
+      row_gx[r] = sum_gx;
     }
-    sum_gx *= invstd[c];
-    const float gain = (gamma ? gamma[c] : 1.f) * invstd[c];
-    const float mean_g = float(sum_g / count), scaled_gx = float(sum_gx / count) * invstd[c];
-    // dx = gain (grad - mean_g - (x - mean) invstd · Σgx / n)
-    const Vec gain_v(gain), mean_g_v(mean_g), scaled_v(scaled_gx);
-    for (std::int64_t n = 0; n < g.outer; ++n) {
-      const std::int64_t base = (n * g.axis + c) * g.inner;
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t c = 0; c < g.axis; ++c) {
+      const double sum_g = sum_over_images(g, row_g, c), sum_gx = sum_over_images(g, row_gx, c) * invstd[c];
+      gain[c] = (gamma ? gamma[c] : 1.f) * invstd[c];
+      mean_g[c] = float(sum_g / count);
+      scaled_gx[c] = float(sum_gx / count) * invstd[c];
+      dgamma[c] = float(sum_gx);
+      dbeta[c] = float(sum_g);
+    }
+    // dx = gain (grad - mean_g - (x - mean) · scaled_gx)
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const std::int64_t c = r % g.axis, base = r * g.inner;
+      const Vec mu(mean[c]), gain_v(gain[c]), mean_g_v(mean_g[c]), scaled_v(scaled_gx[c]);
       std::int64_t i = 0;
       for (; i + kVec <= g.inner; i += kVec) {
         const Vec xhat_part = (Vec::load_unaligned(x + base + i) - mu) * scaled_v;
         (gain_v * (Vec::load_unaligned(grad + base + i) - mean_g_v - xhat_part)).store_unaligned(dx + base + i);
       }
       for (; i < g.inner; ++i)
-        dx[base + i] = gain * (grad[base + i] - mean_g - (x[base + i] - mean[c]) * scaled_gx);
+        dx[base + i] = gain[c] * (grad[base + i] - mean_g[c] - (x[base + i] - mean[c]) * scaled_gx[c]);
     }
-    dgamma[c] = float(sum_gx);
-    dbeta[c] = float(sum_g);
   }
 }
 

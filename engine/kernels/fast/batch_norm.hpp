@@ -1,7 +1,8 @@
 #pragma once
-// Fast float32 batch-norm kernels on x seen as [N, C, inner]: xsimd along rows, OpenMP over channels
-// (or rows). Each channel's sums run in a fixed order: vector partial sums per row, rows added in
-// double in image order, so results do not depend on the thread count.
+// Fast float32 batch-norm kernels on x seen as [N, C, inner]: xsimd along rows, OpenMP over rows
+// (n, c), so each thread reads the images the convolutions gave it. Each channel's sums run in a
+// fixed order: vector partial sums per row, rows added in double in image order, so results do not
+// depend on the thread count.
 #include "engine/kernels/geometry.hpp"
 
 namespace attrax::kernels::fast {
