@@ -23,9 +23,9 @@ void set_threads(int threads) {
 #endif
 }
 
-bool worth_threads(double flops) {
-  constexpr double kMinParallelFlops = 8e6;
-  return flops >= kMinParallelFlops;
+bool worth_threads(double flops, std::int64_t images) {
+  constexpr double kWithinImages = 8e6, kAcrossImages = 2e6;
+  return flops >= (images >= max_threads() ? kAcrossImages : kWithinImages);
 }
 
 Range thread_range(std::int64_t count) {

@@ -28,12 +28,16 @@ struct Range {
 };
 Range thread_range(std::int64_t count);
 
-// Whether an op of about `flops` arithmetic operations is worth a parallel region. Below about 8
-// million (some 50 µs on one core) the region's start, barrier and end, and moving the data both
-// threads touch between their caches, cost about what the second thread saves: on the development
-// VM, whose two vCPUs were often ~470 ns apart (a cross-core round trip), every batch-1 ResNet
-// convolution ran slower on two threads than on one (16→16 channels at 28x28: 28.5 vs 22.5 µs).
-bool worth_threads(double flops);
+// Whether an op of about `flops` arithmetic operations on `images` images is worth a parallel region.
+// When each thread can take whole images, from about 2 million (some 12 µs on one core): only the
+// weights are shared, and the region's start and barrier cost a few µs (a ResNet-8 IG-32 pass, batch
+// 32, ran its 1-channel stem and 1x1 shortcuts on one thread under the old 8 million, about 1 ms of
+// its 7). Within one image, from about 8 million (some 50 µs): there the region's start, barrier and
+// end, and moving the data both threads touch between their caches, cost about what the second
+// thread saves: on the development VM, whose two vCPUs were often ~470 ns apart (a cross-core round
+// trip), every batch-1 ResNet convolution ran slower on two threads than on one (16→16 channels at
+// 28x28: 28.5 vs 22.5 µs).
+bool worth_threads(double flops, std::int64_t images);
 
 // Calls body(i) for every i < count: split over threads in fixed static chunks when `parallel` and
 // more than one thread is allowed, otherwise on the calling thread without entering an OpenMP region

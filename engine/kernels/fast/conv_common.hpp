@@ -92,7 +92,7 @@ void for_each_image_item(std::int64_t N, std::int64_t items, double flops_per_im
     const float* image = source.in_place ? source.original(n) : buffer;
     for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
   };
-  const std::int64_t threads = worth_threads(double(N) * flops_per_image) ? max_threads() : 1;
+  const std::int64_t threads = worth_threads(double(N) * flops_per_image, N) ? max_threads() : 1;
   if (threads == 1) {
     // No region at all: libgomp spends about a microsecond on one even for a single thread.
     prepare();

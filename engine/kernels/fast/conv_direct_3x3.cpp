@@ -188,7 +188,7 @@ void direct_3x3_in_place(const Direct3x3& d, const float* in, float* out) {
   const std::int64_t group_inputs = d.inputs / d.groups, group_outputs = d.outputs / d.groups;
   const float* zero = zero_row(d.W);
   // item = (image, output plane, tile of kRows rows)
-  const bool parallel = worth_threads(double(d.N) * flops_per_image(d));
+  const bool parallel = worth_threads(double(d.N) * flops_per_image(d), d.N);
   parallel_for(d.N * d.outputs * row_tiles, parallel, [&](std::int64_t item) {
     const std::int64_t rt = item % row_tiles, o = item / row_tiles % d.outputs;
     const std::int64_t n = item / (row_tiles * d.outputs);

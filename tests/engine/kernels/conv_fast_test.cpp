@@ -144,10 +144,13 @@ TEST_CASE("the direct 3x3 stem kernels match the reference at every edge and row
 TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
   // Batches of 3 share each image among the threads, 80 give whole images to each: a GEMM geometry
   // (stride 2), a layer of 16 channels, the stem (the in-place direct kernel), each enough work for
-  // two threads (worth_threads); and small planes over two blocks of images (the weight gradient's
-  // joined sums, which always split blocks among the threads).
+  // two threads (worth_threads); a stride-2 1x1 shortcut and a 28x28 stem over 10 and 16 whole images,
+  // which are enough only because each thread takes whole images (2.3 and 3.2 million FLOPs); and
+  // small planes over two blocks of images (the weight gradient's joined sums, which always split
+  // blocks among the threads).
   for (const Case& c : {Case{3, 32, 28, 28, 32, 3, 3, 2, 1, 1, 1}, Case{3, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1},
-                        Case{80, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1}, Case{11, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1}}) {
+                        Case{80, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1}, Case{10, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1},
+                        Case{16, 16, 28, 28, 32, 1, 1, 2, 0, 1, 1}, Case{11, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1}}) {
     const ConvGeometry g = geometry(c);
     const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
     const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);
