@@ -10,6 +10,7 @@
 
 #include "engine/attrax.hpp"
 #include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/conv_pointwise.hpp"
 #include "engine/kernels/fast/tile_gemm.hpp"
 #include "engine/kernels/reference/conv.hpp"
 #include "engine/kernels/threading.hpp"
@@ -68,12 +69,13 @@ void check_case(const Case& c) {
   kernels::reference::conv2d_forward(g, x.data(), w.data(), bias.data(), ref.data());
   CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "forward with bias, " << describe(c));
 
-  fast.assign(std::size_t(xs), 0.f); ref.assign(std::size_t(xs), 0.f);
+  // the fast kernels overwrite their output: start them from values they must not keep
+  fast.assign(std::size_t(xs), 7.f); ref.assign(std::size_t(xs), 0.f);
   kernels::fast::conv2d_input_grad(g, dy.data(), w.data(), fast.data());
   kernels::reference::conv2d_input_grad(g, dy.data(), w.data(), ref.data());
   CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "input gradient, " << describe(c));
 
-  fast.assign(std::size_t(ws), 0.f); ref.assign(std::size_t(ws), 0.f);
+  fast.assign(std::size_t(ws), 7.f); ref.assign(std::size_t(ws), 0.f);
   kernels::fast::conv2d_weight_grad(g, x.data(), dy.data(), fast.data());
   kernels::reference::conv2d_weight_grad(g, x.data(), dy.data(), ref.data());
   CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "weight gradient, " << describe(c));
@@ -109,6 +111,29 @@ TEST_CASE("both micro-tile shapes: channels around one and two SIMD vectors") {
       check_case({3, 5, 13, 11, channels, 3, 3, stride, 1, 1, 1});
       check_case({3, channels, 13, 11, 7, 3, 3, stride, 0, 1, 1});
     }
+}
+
+TEST_CASE("pointwise convolutions: channel tiles and position chunks with tails, strides 1 to 3") {
+  // 13 and 7 channels leave partial tiles of six rows; 9x7 and 5x11 outputs partial chunks of
+  // positions; strides 2 and 3 skip input positions, whose gradient must be zero.
+  for (std::int64_t stride : {1, 2, 3}) {
+    check_case({2, 13, 9, 7, 7, 1, 1, stride, 0, 1, 1});
+    check_case({3, 7, 5, 11, 13, 1, 1, stride, 0, 1, 1});
+    check_case({1, 40, 17, 17, 70, 1, 1, stride, 0, 1, 1});
+  }
+  // conv2d_forward takes the pointwise kernel at stride 1 only; called directly at every stride,
+  // with a bias and a scale: y = conv2d(x, scale[k] w[k]) + bias
+  for (std::int64_t stride : {1, 2, 3}) {
+    const ConvGeometry g = geometry({3, 7, 5, 11, 13, 1, 1, stride, 0, 1, 1});
+    const std::int64_t ys = g.N * g.K * g.P * g.Q;
+    const auto x = random_values(g.N * g.C * g.H * g.W, 1), w = random_values(g.K * g.C, 2);
+    const auto bias = random_values(g.K, 3), scale = random_values(g.K, 4);
+    std::vector<float> scaled(w.size()), fast(static_cast<std::size_t>(ys), 7.f), ref(static_cast<std::size_t>(ys));
+    for (std::size_t i = 0; i < w.size(); ++i) scaled[i] = w[i] * scale[i / std::size_t(g.C)];
+    kernels::fast::pointwise_forward(g, x.data(), w.data(), bias.data(), scale.data(), fast.data());
+    kernels::reference::conv2d_forward(g, x.data(), scaled.data(), bias.data(), ref.data());
+    CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "pointwise forward, stride " << stride);
+  }
 }
 
 TEST_CASE("fast conv kernels match the reference on odd geometries") {

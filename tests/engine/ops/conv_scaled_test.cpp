@@ -38,7 +38,8 @@ TEST_CASE("conv2d_scaled equals conv2d on the scaled weight") {
   const Case cases[] = {
       {"GEMM path, stride 1", {2, 16, 9, 7}, {24, 16, 3, 3}, options({1, 1}, {1, 1}, 1)},
       {"GEMM path, stride 2, groups 2", {3, 8, 10, 9}, {6, 4, 3, 3}, options({2, 2}, {1, 1}, 2)},
-      {"GEMM path, unpadded 1x1", {1, 5, 6, 6}, {7, 5, 1, 1}, options({1, 1}, {0, 0}, 1)},
+      {"pointwise path, 1x1", {1, 5, 6, 6}, {7, 5, 1, 1}, options({1, 1}, {0, 0}, 1)},
+      {"pointwise path, 1x1 stride 2", {2, 16, 9, 9}, {13, 16, 1, 1}, options({2, 2}, {0, 0}, 1)},
       {"direct path (one input channel)", {2, 1, 12, 20}, {16, 1, 3, 3}, options({1, 1}, {1, 1}, 1)},
   };
   for (const Case& c : cases) {
