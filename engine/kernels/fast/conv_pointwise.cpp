@@ -31,7 +31,7 @@ void gather_panel(const float* planes, std::int64_t plane, std::int64_t rows, co
   }
 }
 
-// out[i][j] = tile[i][j] for i < rows, j < count: the rows `out_rows[i]` of one tile.
+// place(i, j) = tile[i][j] for i < rows, j < count: the stored part of one tile.
 template <class Place>
 void store_rows(const float* tile, std::int64_t rows, std::int64_t count, Place place) {
   for (std::int64_t i = 0; i < rows; ++i)
