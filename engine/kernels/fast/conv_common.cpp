@@ -17,9 +17,16 @@ void clear(float* dst, std::int64_t n) {
 // dst[0, n) = src[0, n): whole vectors, the last one overlapping its predecessor when n is not a
 // multiple of the vector width (rewriting the same values), so rows of 7 to 30 floats need no
 // scalar tail.
+// Shorter rows take one masked load and store where the instruction set has them (AVX-512: rows of
+// 14 floats cost 13% of a stride-2 input gradient copied one by one).
 void copy_row(const float* src, std::int64_t n, float* dst) {
   if (n < kVec) {
+#if XSIMD_WITH_AVX512F
+    const __mmask16 lanes = __mmask16((1u << n) - 1);
+    _mm512_mask_storeu_ps(dst, lanes, _mm512_maskz_loadu_ps(lanes, src));
+#else
     for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i];
+#endif
     return;
   }
   for (std::int64_t i = 0; i + kVec < n; i += kVec) Vec::load_unaligned(src + i).store_unaligned(dst + i);
@@ -32,6 +39,22 @@ void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int6
                 std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right,
                 float* dst) {
   const std::int64_t Hp = H + top + bottom, Wp = W + left + right;
+#if XSIMD_WITH_AVX512F
+  // Rows of at most one vector with no left border (the stride-2 input gradient's dy): one masked
+  // load, zero past W, and one masked store of the whole padded row.
+  if (left == 0 && Wp <= kVec) {
+    const __mmask16 row_lanes = __mmask16((1u << W) - 1), padded_lanes = __mmask16((1u << Wp) - 1);
+    for (std::int64_t plane = 0; plane < planes; ++plane) {
+      float* out = dst + plane * Hp * Wp;
+      const float* in = src + plane * H * W;
+      clear(out, top * Wp);
+      for (std::int64_t h = 0; h < H; ++h)
+        _mm512_mask_storeu_ps(out + (top + h) * Wp, padded_lanes, _mm512_maskz_loadu_ps(row_lanes, in + h * W));
+      clear(out + (top + H) * Wp, bottom * Wp);
+    }
+    return;
+  }
+#endif
   for (std::int64_t plane = 0; plane < planes; ++plane) {
     float* out = dst + plane * Hp * Wp;
     const float* in = src + plane * H * W;

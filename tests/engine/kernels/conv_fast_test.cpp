@@ -10,6 +10,7 @@
 
 #include "engine/attrax.hpp"
 #include "engine/kernels/fast/conv.hpp"
+#include "engine/kernels/fast/conv_input_grad_s2.hpp"
 #include "engine/kernels/fast/conv_pointwise.hpp"
 #include "engine/kernels/fast/tile_gemm.hpp"
 #include "engine/kernels/reference/conv.hpp"
@@ -134,6 +135,28 @@ TEST_CASE("pointwise convolutions: channel tiles and position chunks with tails,
     kernels::reference::conv2d_forward(g, x.data(), scaled.data(), bias.data(), ref.data());
     CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "pointwise forward, stride " << stride);
   }
+}
+
+TEST_CASE("the stride-2 3x3 input gradient: both row parities, odd and even planes, channel tails") {
+  // Called directly, whether or not conv2d_input_grad would choose it for the shape: planes from 1x1
+  // to wider than two vectors of dy columns, odd sizes (one more even row or column than odd),
+  // 1 to 7 dx channels (partial channel blocks), batch 1.
+  for (std::int64_t height : {1, 2, 5, 14, 27})
+    for (std::int64_t width : {1, 3, 8, 14, 28, 29, 70})
+      for (const Case& c : {Case{2, 5, height, width, 3, 3, 3, 2, 1, 1, 1}, Case{1, 7, height, width, 16, 3, 3, 2, 1, 1, 1},
+                            Case{3, 1, height, width, 2, 3, 3, 2, 1, 1, 1}}) {
+        const ConvGeometry g = geometry(c);
+        const std::int64_t xs = g.N * g.C * g.H * g.W;
+        const auto w = random_values(g.K * g.C * 9, 2), dy = random_values(g.N * g.K * g.P * g.Q, 3);
+        std::vector<float> fast(static_cast<std::size_t>(xs), 7.f), ref(static_cast<std::size_t>(xs));
+        kernels::fast::input_grad_s2(g, dy.data(), w.data(), fast.data());
+        kernels::reference::conv2d_input_grad(g, dy.data(), w.data(), ref.data());
+        CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "stride-2 input gradient, " << describe(c));
+      }
+  // conv2d_input_grad takes it for ResNet's 28x28 -> 14x14 layer (the shape check_case covers above)
+  CHECK(kernels::fast::input_grad_s2_applies(geometry({2, 16, 28, 28, 32, 3, 3, 2, 1, 1, 1})));
+  CHECK_FALSE(kernels::fast::input_grad_s2_applies(geometry({2, 16, 28, 28, 32, 3, 3, 2, 1, 1, 2})));
+  CHECK_FALSE(kernels::fast::input_grad_s2_applies(geometry({2, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1})));
 }
 
 TEST_CASE("fast conv kernels match the reference on odd geometries") {
