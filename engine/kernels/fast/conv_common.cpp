@@ -35,6 +35,42 @@ void copy_row(const float* src, std::int64_t n, float* dst) {
 
 }  // namespace
 
+#if XSIMD_WITH_AVX512F
+// Four rounds of shuffles: pairs of rows interleaved by floats (unpacklo/hi), then by pairs of
+// floats (shuffle_ps), leaving in 128-bit lane L of row 4i + c column 4L + c of rows 4i .. 4i + 3;
+// then two rounds of lane shuffles gather the four row groups' lanes of each column.
+void transpose_16x16(Vec (&rows)[16]) {
+  // The zero-masked forms with every lane selected: GCC 12 implements the plain ones with an undefined
+  // merge operand that -Wuninitialized reports (GCC bug 105593).
+  constexpr __mmask16 kAll = 0xffff;
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = rows[i];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_maskz_unpacklo_ps(kAll, r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_maskz_shuffle_ps(kAll, t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 1] = _mm512_maskz_shuffle_ps(kAll, t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[4 * i + 2] = _mm512_maskz_shuffle_ps(kAll, t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[4 * i + 3] = _mm512_maskz_shuffle_ps(kAll, t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // 0x88: lanes 0 and 2 of each operand; 0xdd: lanes 1 and 3
+  for (int c = 0; c < 4; ++c) {
+    t[c] = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0x88);
+    t[c + 4] = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0xdd);
+    t[c + 8] = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0x88);
+    t[c + 12] = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0xdd);
+  }
+  for (int c = 0; c < 4; ++c) {
+    rows[c] = _mm512_maskz_shuffle_f32x4(kAll, t[c], t[c + 8], 0x88);
+    rows[c + 4] = _mm512_maskz_shuffle_f32x4(kAll, t[c + 4], t[c + 12], 0x88);
+    rows[c + 8] = _mm512_maskz_shuffle_f32x4(kAll, t[c], t[c + 8], 0xdd);
+    rows[c + 12] = _mm512_maskz_shuffle_f32x4(kAll, t[c + 4], t[c + 12], 0xdd);
+  }
+}
+#endif
+
 void pad_planes(const float* src, std::int64_t planes, std::int64_t H, std::int64_t W,
                 std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right,
                 float* dst) {

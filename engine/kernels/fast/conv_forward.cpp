@@ -33,9 +33,7 @@ void forward_gemm(const ConvGeometry& g, const float* x, const float* w, const f
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * depth;
       const float* sg = scale ? scale + (gp / panels) * Kg : nullptr;
-      pack_panel<N>(depth, Kg, gp % panels, [&](std::int64_t k, std::int64_t j) {
-        return sg ? wg[j * depth + k] * sg[j] : wg[j * depth + k];
-      }, packed + gp * depth * N);
+      pack_transposed<N>(wg, depth, sg, depth, Kg, gp % panels, packed + gp * depth * N);
     }
   };
   // item = (group, panel, chunk of about 48 positions: kChunk tiles of R)

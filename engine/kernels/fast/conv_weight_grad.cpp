@@ -66,8 +66,7 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
                        xpad + i * image_floats);
           for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
             const float* dyg = dy + (n * g.K + gp / panels * Kg) * PQ;
-            pack_panel<N>(PQ, Kg, gp % panels, [&](std::int64_t m, std::int64_t j) { return dyg[j * PQ + m]; },
-                          dyt + (gp * joined + i) * PQ * N);
+            pack_transposed<N>(dyg, PQ, nullptr, PQ, Kg, gp % panels, dyt + (gp * joined + i) * PQ * N);
           }
         }
         const float* source = unpadded ? x + first_n * image_floats : xpad;
