@@ -39,7 +39,7 @@ void copy_row(const float* src, std::int64_t n, float* dst) {
 // Four rounds of shuffles: pairs of rows interleaved by floats (unpacklo/hi), then by pairs of
 // floats (shuffle_ps), leaving in 128-bit lane L of row 4i + c column 4L + c of rows 4i .. 4i + 3;
 // then two rounds of lane shuffles gather the four row groups' lanes of each column.
-void transpose_16x16(Vec (&rows)[16]) {
+void transpose_block(Vec (&rows)[kVec]) {
   // The zero-masked forms with every lane selected: GCC 12 implements the plain ones with an undefined
   // merge operand that -Wuninitialized reports (GCC bug 105593).
   constexpr __mmask16 kAll = 0xffff;
@@ -68,6 +68,36 @@ void transpose_16x16(Vec (&rows)[16]) {
     rows[c + 8] = _mm512_maskz_shuffle_f32x4(kAll, t[c], t[c + 8], 0xdd);
     rows[c + 12] = _mm512_maskz_shuffle_f32x4(kAll, t[c + 4], t[c + 12], 0xdd);
   }
+}
+#elif XSIMD_WITH_AVX
+// The same rounds for 8 x 8: floats, pairs of floats, then the two 128-bit lanes.
+void transpose_block(Vec (&rows)[kVec]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(rows[2 * i], rows[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(rows[2 * i], rows[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; ++i) {
+    u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int c = 0; c < 4; ++c) {
+    rows[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+    rows[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+  }
+}
+#else
+// 4 x 4 with whole-register zips (SSE, NEON): rows 0 and 2, 1 and 3 interleaved, then the results.
+void transpose_block(Vec (&rows)[kVec]) {
+  static_assert(kVec == 4);
+  const Vec t0 = xsimd::zip_lo(rows[0], rows[2]), t1 = xsimd::zip_hi(rows[0], rows[2]);
+  const Vec t2 = xsimd::zip_lo(rows[1], rows[3]), t3 = xsimd::zip_hi(rows[1], rows[3]);
+  rows[0] = xsimd::zip_lo(t0, t2);
+  rows[1] = xsimd::zip_hi(t0, t2);
+  rows[2] = xsimd::zip_lo(t1, t3);
+  rows[3] = xsimd::zip_hi(t1, t3);
 }
 #endif
 

@@ -42,28 +42,22 @@ void pack_panel(std::int64_t depth, std::int64_t columns, std::int64_t panel, B 
   }
 }
 
-#if XSIMD_WITH_AVX512F
-// rows[k][i] = rows[i][k] for i, k < 16: a 16 x 16 block transposed in registers.
-void transpose_16x16(Vec (&rows)[16]);
-#endif
+// rows[k][i] = rows[i][k] for i, k < kVec: a block of kVec x kVec transposed in registers.
+void transpose_block(Vec (&rows)[kVec]);
 
 // pack_panel for B(k, j) = src[j · ld + k] · scale[j] (no factor when scale is null): sources whose
 // columns are contiguous along k, the forward pass's weights [K][depth] and the weight gradient's dy
-// planes [K][positions]. With AVX-512, 16 x 16 blocks are loaded as 16 rows of src, transposed in
-// registers and stored as whole panel rows, where pack_panel writes one float at a time (it was a
-// fifth of a 1-thread batch-1 ResNet-20 forward, perf).
+// planes [K][positions]. Blocks of kVec x kVec are loaded as kVec rows of src, transposed in
+// registers and stored as whole panel rows, where pack_panel writes one float at a time (with
+// AVX-512 it was a fifth of a 1-thread batch-1 ResNet-20 forward, perf).
 template <std::int64_t Width>
 void pack_transposed(const float* src, std::int64_t ld, const float* scale, std::int64_t depth,
                      std::int64_t columns, std::int64_t panel, float* out) {
-  const std::int64_t first = panel * Width;
-  const auto b = [&](std::int64_t k, std::int64_t j) { return scale ? src[j * ld + k] * scale[j] : src[j * ld + k]; };
-  std::int64_t blocked = 0;
-#if XSIMD_WITH_AVX512F
   static_assert(Width % kVec == 0);
-  blocked = depth / kVec * kVec;
+  const std::int64_t first = panel * Width, blocked = depth / kVec * kVec;
   for (std::int64_t k0 = 0; k0 < blocked; k0 += kVec)
     for (std::int64_t j0 = 0; j0 < Width; j0 += kVec) {
-      Vec rows[16];
+      Vec rows[kVec];
       for (std::int64_t i = 0; i < kVec; ++i) {
         const std::int64_t j = first + j0 + i;
         if (j >= columns) {
@@ -73,14 +67,13 @@ void pack_transposed(const float* src, std::int64_t ld, const float* scale, std:
         rows[i] = Vec::load_unaligned(src + j * ld + k0);
         if (scale) rows[i] *= Vec(scale[j]);
       }
-      transpose_16x16(rows);
+      transpose_block(rows);
       for (std::int64_t k = 0; k < kVec; ++k) rows[k].store_aligned(out + (k0 + k) * Width + j0);
     }
-#endif
-  const std::int64_t rest = depth - blocked;
-  if (rest == 0) return;
-  pack_panel<Width>(rest, columns, panel, [&](std::int64_t k, std::int64_t j) { return b(blocked + k, j); },
-                    out + blocked * Width);
+  if (blocked == depth) return;
+  pack_panel<Width>(depth - blocked, columns, panel, [&](std::int64_t k, std::int64_t j) {
+    return scale ? src[j * ld + blocked + k] * scale[j] : src[j * ld + blocked + k];
+  }, out + blocked * Width);
 }
 
 // Offsets of the taps (c,r,s) of one group in a padded image with rows of Wp and planes of `plane`

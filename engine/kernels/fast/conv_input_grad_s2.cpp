@@ -62,7 +62,7 @@ inline void interleave(const Vec& a, const Vec& b, Vec& low, Vec& high) {
 // src[1 .. kVec], given v = src[0 .. kVec). AVX-512 shifts v and the next vector by a lane: left to
 // itself, GCC folds an unaligned load into every FMA that uses it, each one split across two cache
 // lines (the kernel ran at 51% of the FMA peak that way, 63% with the shift, one thread).
-inline Vec one_lane_on(const float* src, const Vec& v) {
+inline Vec one_lane_on(const float* src, [[maybe_unused]] const Vec& v) {
 #if XSIMD_WITH_AVX512F
   const __m512i next = _mm512_castps_si512(Vec::load_unaligned(src + kVec));
   return _mm512_castsi512_ps(_mm512_alignr_epi32(next, _mm512_castps_si512(v), 1));
