@@ -167,8 +167,8 @@ std::int64_t vectors_of_parity(const ConvGeometry& g, std::int64_t eps) {
 }  // namespace
 
 // The share of computed lanes that land in dx decides: dy rows of 14 (ResNet's 28 → 14 layer, AVX-512:
-// 88%) beat the phase GEMMs; rows of 7 (14 → 7: 14 of every 16 lanes, and the last vector half empty)
-// do not.
+// 88%) beat the phase GEMMs; rows of 7 (14 → 7: 7 of every 8 lanes, and the last vector of each parity
+// half empty, 77%) tied with them and stay there.
 bool input_grad_s2_applies(const ConvGeometry& g) {
   if (g.R != 3 || g.S != 3 || g.stride_h != 2 || g.stride_w != 2 || g.pad_h != 1 || g.pad_w != 1 ||
       g.dil_h != 1 || g.dil_w != 1 || g.groups != 1)
