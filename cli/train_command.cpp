@@ -204,8 +204,10 @@ std::unique_ptr<models::Classifier> run_training(const TrainJob& job) {
         break;
       }
     }
-    models::save_model(checkpoint, *model, trainer.optimizer_state(), trainer.position_json());
+    // The log first: a run killed between the two writes resumes from the previous checkpoint,
+    // and the resumed log drops the entry of the epoch it runs again.
     log.add(epoch, train.count, extra);
+    models::save_model(checkpoint, *model, trainer.optimizer_state(), trainer.position_json());
   }
   models::save_model(job.out, *model);
   std::cerr << "wrote " << job.out << " (checkpoint " << checkpoint << ")\n";
