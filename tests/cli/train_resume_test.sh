@@ -16,7 +16,8 @@ train --out a.safetensors 2>/dev/null
 train --out b.safetensors 2>/dev/null
 cmp a.safetensors b.safetensors
 
-# Kill the run once the checkpoint of epoch 1 exists, i.e. during epoch 2 (an epoch takes a quarter of a second or more).
+# Kill the run once the checkpoint of epoch 1 exists, i.e. during epoch 2 (an epoch takes a quarter
+# of a second or more).
 # A simple command, not the function: `$!` must be attrax itself, or the kill would hit a subshell
 # and leave attrax running on to overwrite the checkpoint while the resumed run reads it.
 "$attrax" "${train_args[@]}" --out c.safetensors 2>/dev/null &

@@ -14,25 +14,6 @@ void clear(float* dst, std::int64_t n) {
   for (; i < n; ++i) dst[i] = 0.f;
 }
 
-// dst[0, n) = src[0, n): whole vectors, the last one overlapping its predecessor when n is not a
-// multiple of the vector width (rewriting the same values), so rows of 7 to 30 floats need no
-// scalar tail.
-// Shorter rows take one masked load and store where the instruction set has them (AVX-512: rows of
-// 14 floats cost 13% of a stride-2 input gradient copied one by one).
-void copy_row(const float* src, std::int64_t n, float* dst) {
-  if (n < kVec) {
-#if XSIMD_WITH_AVX512F
-    const __mmask16 lanes = __mmask16((1u << n) - 1);
-    _mm512_mask_storeu_ps(dst, lanes, _mm512_maskz_loadu_ps(lanes, src));
-#else
-    for (std::int64_t i = 0; i < n; ++i) dst[i] = src[i];
-#endif
-    return;
-  }
-  for (std::int64_t i = 0; i + kVec < n; i += kVec) Vec::load_unaligned(src + i).store_unaligned(dst + i);
-  Vec::load_unaligned(src + n - kVec).store_unaligned(dst + n - kVec);
-}
-
 }  // namespace
 
 #if XSIMD_WITH_AVX512F

@@ -10,6 +10,7 @@
 #include "engine/kernels/fast/conv_direct.hpp"
 #include "engine/kernels/fast/conv_direct_3x3.hpp"
 #include "engine/kernels/fast/conv_pointwise.hpp"
+#include "engine/kernels/fast/conv_winograd_rows.hpp"
 
 namespace attrax::kernels::fast {
 
@@ -78,6 +79,9 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
   // strided positions in place: 16→32 channels at 28x28, batch 32, 2 threads, 96-99 vs 105-119 GFLOP/s).
   if (pointwise_applies(g) && g.stride_h == 1 && g.stride_w == 1)
     return pointwise_forward(g, x, w, bias, scale, y);
+  if (row_winograd_applies(g))
+    return row_winograd_3x3({.N = g.N, .inputs = g.C, .outputs = g.K, .H = g.H, .W = g.W, .weights = w,
+                             .scale = scale, .bias = bias}, x, y);
   // Few taps (the image stem, depthwise), or 3x3 layers with few outputs where four output planes
   // fit a tile: a direct kernel, vectorised along output rows.
   const bool few_taps = g.stride_h == 1 && g.stride_w == 1 && depth <= 2 * kDirectColumns;

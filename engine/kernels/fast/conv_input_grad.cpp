@@ -12,6 +12,7 @@
 #include "engine/kernels/fast/conv_direct_3x3.hpp"
 #include "engine/kernels/fast/conv_input_grad_s2.hpp"
 #include "engine/kernels/fast/conv_pointwise.hpp"
+#include "engine/kernels/fast/conv_winograd_rows.hpp"
 
 namespace attrax::kernels::fast {
 
@@ -131,6 +132,10 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
 void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
   if (pointwise_applies(g)) return pointwise_input_grad(g, dy, w, dx);
   if (input_grad_s2_applies(g)) return input_grad_s2(g, dy, w, dx);
+  // dx = conv2d(dy, w flipped and transposed), the same Winograd convolution from K to C channels
+  if (row_winograd_applies(g))
+    return row_winograd_3x3({.N = g.N, .inputs = g.K, .outputs = g.C, .H = g.H, .W = g.W, .weights = w,
+                             .flipped = true}, dy, dx);
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, RS = g.R * g.S;
   // dy is padded so that every p, q a phase reads (possibly outside [0,P) x [0,Q)) reads a zero.
   const std::int64_t top = std::max<std::int64_t>(0, ceil_div((g.R - 1) * g.dil_h - g.pad_h, g.stride_h));

@@ -71,17 +71,6 @@ inline Vec one_lane_on(const float* src, [[maybe_unused]] const Vec& v) {
 #endif
 }
 
-// out[0 .. n) = the first n lanes of v, n <= kVec.
-inline void store_first(const Vec& v, std::int64_t n, float* out) {
-#if XSIMD_WITH_AVX512F
-  _mm512_mask_storeu_ps(out, __mmask16((1u << n) - 1), v);
-#else
-  alignas(64) float lanes[kVec];
-  v.store_aligned(lanes);
-  std::copy_n(lanes, n, out);
-#endif
-}
-
 // Where the half vector at positions m .. m + kHalf - 1 (one dy row t) goes: dx columns
 // 2u .. 2u + kVec - 1 of row 2t + ε, those inside the plane (none past the last row).
 struct Run {

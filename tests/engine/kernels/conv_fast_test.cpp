@@ -12,6 +12,7 @@
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/conv_input_grad_s2.hpp"
 #include "engine/kernels/fast/conv_pointwise.hpp"
+#include "engine/kernels/fast/conv_winograd_rows.hpp"
 #include "engine/kernels/fast/tile_gemm.hpp"
 #include "engine/kernels/reference/conv.hpp"
 #include "engine/kernels/threading.hpp"
@@ -159,6 +160,48 @@ TEST_CASE("the stride-2 3x3 input gradient: both row parities, odd and even plan
   CHECK_FALSE(kernels::fast::input_grad_s2_applies(geometry({2, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1})));
 }
 
+TEST_CASE("the Winograd F(4,3) row kernel: tile-row tails, narrow and wide rows, output blocks") {
+  // Called directly, whether or not the dispatch would choose it for the shape: heights leaving 1 to
+  // 4 rows in the last tile of four, rows narrower than a vector (masked loads) and wider than two
+  // (the last vector moved left), 1 to 9 outputs (partial blocks of four), batch 1 and 3. The
+  // forward pass carries a scale and a bias; the input gradient reads the kernel flipped.
+  for (std::int64_t height : {1, 3, 4, 5, 8, 11})
+    for (std::int64_t width : {1, 5, 8, 16, 17, 35})
+      for (const Case& c : {Case{1, 8, height, width, 5, 3, 3, 1, 1, 1, 1}, Case{3, 3, height, width, 9, 3, 3, 1, 1, 1, 1},
+                            Case{2, 1, height, width, 1, 3, 3, 1, 1, 1, 1}}) {
+        const ConvGeometry g = geometry(c);
+        const std::int64_t xs = g.N * g.C * g.H * g.W, ys = g.N * g.K * g.H * g.W;
+        const auto x = random_values(xs, 1), w = random_values(g.K * g.C * 9, 2), dy = random_values(ys, 3);
+        const auto bias = random_values(g.K, 4), scale = random_values(g.K, 5);
+        // the reference with the scale applied to the weights: w'[k] = scale[k] w[k]
+        std::vector<float> scaled = w;
+        for (std::size_t i = 0; i < scaled.size(); ++i) scaled[i] *= scale[i / std::size_t(g.C * 9)];
+        std::vector<float> fast(static_cast<std::size_t>(ys), 7.f), ref(static_cast<std::size_t>(ys));
+        kernels::fast::row_winograd_3x3({.N = g.N, .inputs = g.C, .outputs = g.K, .H = g.H, .W = g.W,
+                                         .weights = w.data(), .scale = scale.data(), .bias = bias.data()},
+                                        x.data(), fast.data());
+        kernels::reference::conv2d_forward(g, x.data(), scaled.data(), bias.data(), ref.data());
+        CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "Winograd forward, " << describe(c));
+
+        fast.assign(static_cast<std::size_t>(xs), 7.f);
+        ref.assign(static_cast<std::size_t>(xs), 0.f);
+        kernels::fast::row_winograd_3x3({.N = g.N, .inputs = g.K, .outputs = g.C, .H = g.H, .W = g.W,
+                                         .weights = w.data(), .flipped = true},
+                                        dy.data(), fast.data());
+        kernels::reference::conv2d_input_grad(g, dy.data(), w.data(), ref.data());
+        CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "Winograd input gradient, " << describe(c));
+      }
+  // The dispatch takes it for ResNet's stride-1 layers at 28x28 and 14x14 (the shapes check_case
+  // covers above), not at 7x7 where padding columns would fill most of the lanes, nor for few
+  // channels, groups or strides.
+  CHECK(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1})));
+  CHECK(kernels::fast::row_winograd_applies(geometry({2, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1})));
+  CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1})));
+  CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1})));
+  CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 2})));
+  CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 2, 1, 1, 1})));
+}
+
 TEST_CASE("fast conv kernels match the reference on odd geometries") {
   for (std::int64_t stride : {1, 2, 3})
     for (std::int64_t pad : {0, 1, 2})
@@ -190,15 +233,17 @@ TEST_CASE("the direct 3x3 stem kernels match the reference at every edge and row
 }
 
 TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
-  // Batches of 3 share each image among the threads, 80 give whole images to each: a GEMM geometry
-  // (stride 2), a layer of 16 channels, the stem (the in-place direct kernel), each enough work for
+  // Batches of 3 share each image among the threads, 80 (or 4) give whole images to each: a GEMM
+  // geometry (stride 2), a layer of 16 channels (Winograd, then 4 images of it), the stem (the
+  // in-place direct kernel), each enough work for
   // two threads (worth_threads); a stride-2 1x1 shortcut and a 28x28 stem over 10 and 16 whole images,
   // which are enough only because each thread takes whole images (2.3 and 3.2 million FLOPs); and
   // small planes over two blocks of images (the weight gradient's joined sums, which always split
   // blocks among the threads).
   for (const Case& c : {Case{3, 32, 28, 28, 32, 3, 3, 2, 1, 1, 1}, Case{3, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1},
                         Case{80, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1}, Case{10, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1},
-                        Case{16, 16, 28, 28, 32, 1, 1, 2, 0, 1, 1}, Case{11, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1}}) {
+                        Case{16, 16, 28, 28, 32, 1, 1, 2, 0, 1, 1}, Case{11, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1},
+                        Case{4, 16, 14, 14, 8, 3, 3, 1, 1, 1, 1}}) {
     const ConvGeometry g = geometry(c);
     const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
     const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);

@@ -1,0 +1,295 @@
+// Winograd F(4,3) down the columns (see conv_winograd_rows.hpp). For one kernel column s, output
+// rows 4t .. 4t+3 of a plane are a 1-D correlation of the taps g_r = w[r][s] with the six padded
+// input rows d_j = xpad[4t + j] shifted by s, which F(4,3) computes as
+//   y = Aᵀ [(G g) ⊙ (Bᵀ d)]
+// with the matrices of Lavin and Gray (2016) for the points 0, ±1, ±2 and ∞. Summed over the input
+// channels i and the kernel columns s, per image:
+//   V[ξ][i][π]     = Σ_j Bᵀ[ξ][j] xpad_i[4t + j][c]          π = t S + c, S = W + 2 (padded row)
+//   U[ξ][o][i][s]  = Σ_r G[ξ][r] w[o][i][r][s]
+//   M[ξ][o][π]     = Σ_{i,s} U[ξ][o][i][s] V[ξ][i][π + s]     six GEMMs, 3 · inputs deep
+//   out_o[4t+e][c] = bias[o] + Σ_ξ Aᵀ[e][ξ] M[ξ][o][π]        c < W, 4t + e < H
+// The positions π run over all tile rows of the image, one padded row after the other, so the
+// vector lanes are full but for each row's two padding columns (and the rows past H when H is not
+// a multiple of 4): those lanes are computed and never stored.
+#include "engine/kernels/fast/conv_winograd_rows.hpp"
+
+#include <algorithm>
+
+#include "engine/kernels/fast/conv_common.hpp"
+#include "engine/kernels/threading.hpp"
+
+namespace attrax::kernels::fast {
+
+namespace {
+
+constexpr std::int64_t kTileRows = 4;   // output rows per tile
+constexpr std::int64_t kAlpha = 6;      // input rows per tile, and GEMMs: kTileRows + 2
+// A block of kOutputs output channels x kVecs vectors of positions: 16 sums with 32 vector
+// registers, 8 with 16.
+constexpr std::int64_t kOutputs = 4;
+constexpr std::int64_t kVecs = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64 ? 4 : 2;
+constexpr std::int64_t kBlockLanes = kVecs * kVec;
+
+// The sizes of one image's buffers.
+struct Plan {
+  std::int64_t tile_rows, S, span;  // span = tile_rows S positions
+  std::int64_t vectors, lanes;      // vectors covering the span
+  std::int64_t v_row;               // one row of V: the lanes and a vector for the shifts s ≤ 2
+  std::int64_t position_blocks, output_blocks;
+
+  Plan(std::int64_t H, std::int64_t W, std::int64_t outputs)
+      : tile_rows(ceil_div(H, kTileRows)),
+        S(W + 2),
+        span(tile_rows * S),
+        vectors(ceil_div(span, kVec)),
+        lanes(vectors * kVec),
+        v_row(lanes + kVec),
+        position_blocks(ceil_div(vectors, kVecs)),
+        output_blocks(ceil_div(outputs, kOutputs)) {}
+
+  std::int64_t v_floats(std::int64_t inputs) const { return kAlpha * inputs * v_row; }
+  std::int64_t y_floats(std::int64_t outputs) const { return outputs * kTileRows * lanes; }
+};
+
+// The share of the computed positions that are output pixels (the others: padding columns, rows
+// past H, the last vector's tail).
+double lane_fill(std::int64_t H, std::int64_t W) {
+  const Plan plan(H, W, 1);
+  return double(H * W) / double(kTileRows * plan.lanes);
+}
+
+float tap(const RowWinograd& d, std::int64_t o, std::int64_t i, std::int64_t r, std::int64_t s) {
+  if (d.flipped) return d.weights[((i * d.outputs + o) * 3 + 2 - r) * 3 + 2 - s];
+  return d.weights[((o * d.inputs + i) * 3 + r) * 3 + s] * (d.scale ? d.scale[o] : 1.f);
+}
+
+// U[ξ][block][i][s][j] = Σ_r G[ξ][r] w[o][i][r][s] for o = block kOutputs + j (zero past the
+// outputs), with
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+void transform_weights(const RowWinograd& d, const Plan& plan, float* u) {
+  const std::int64_t block_floats = d.inputs * 3 * kOutputs;
+  for (std::int64_t o = 0; o < plan.output_blocks * kOutputs; ++o)
+    for (std::int64_t i = 0; i < d.inputs; ++i)
+      for (std::int64_t s = 0; s < 3; ++s) {
+        const bool real = o < d.outputs;
+        const float g0 = real ? tap(d, o, i, 0, s) : 0.f, g1 = real ? tap(d, o, i, 1, s) : 0.f;
+        const float g2 = real ? tap(d, o, i, 2, s) : 0.f;
+        const float transformed[kAlpha] = {g0 / 4,
+                                           -(g0 + g1 + g2) / 6,
+                                           -(g0 - g1 + g2) / 6,
+                                           g0 / 24 + g1 / 12 + g2 / 6,
+                                           g0 / 24 - g1 / 12 + g2 / 6,
+                                           g2};
+        const std::int64_t at = (o / kOutputs * d.inputs + i) * 3 * kOutputs + s * kOutputs + o % kOutputs;
+        for (std::int64_t xi = 0; xi < kAlpha; ++xi)
+          u[xi * plan.output_blocks * block_floats + at] = transformed[xi];
+      }
+}
+
+// Rows 0 to 5 of Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+// 0 4 0 -5 0 1] applied to six vectors of rows.
+inline void transform_rows(const Vec (&x)[kAlpha], Vec (&v)[kAlpha]) {
+  // rows 1 to 4 in pairs: (x4 - 4 x2) ± (x3 - 4 x1) and (x4 - x2) ± 2 (x3 - x1)
+  const Vec a = xsimd::fnma(Vec(4.f), x[2], x[4]), b = xsimd::fnma(Vec(4.f), x[1], x[3]);
+  const Vec e = x[4] - x[2], f = Vec(2.f) * (x[3] - x[1]);
+  v[0] = xsimd::fma(Vec(4.f), x[0], xsimd::fnma(Vec(5.f), x[2], x[4]));
+  v[1] = a + b;
+  v[2] = a - b;
+  v[3] = e + f;
+  v[4] = e - f;
+  v[5] = xsimd::fma(Vec(4.f), x[1], xsimd::fnma(Vec(5.f), x[3], x[5]));
+}
+
+// V[ξ][i][π] of input plane i (see the top of the file), read from the unpadded plane: padded
+// column c of a row is plane column c - 1, the columns 0 and W + 1 of V are the transforms of the
+// zero borders, rows outside the plane read `zeros` (W of them), and V is zero past the span.
+void transform_input(const RowWinograd& d, const Plan& plan, const float* plane, const float* zeros,
+                     std::int64_t i, float* v) {
+  float* out[kAlpha];
+  for (std::int64_t xi = 0; xi < kAlpha; ++xi) out[xi] = v + (xi * d.inputs + i) * plan.v_row;
+  for (std::int64_t t = 0; t < plan.tile_rows; ++t) {
+    const float* rows[kAlpha];
+    for (std::int64_t j = 0; j < kAlpha; ++j) {
+      const std::int64_t h = kTileRows * t + j - 1;
+      rows[j] = h >= 0 && h < d.H ? plane + h * d.W : zeros;
+    }
+    const std::int64_t at = t * plan.S + 1;
+    Vec x[kAlpha], transformed[kAlpha];
+    if (d.W < kVec) {
+      for (std::int64_t j = 0; j < kAlpha; ++j) x[j] = load_first(rows[j], d.W);
+      transform_rows(x, transformed);
+      for (std::int64_t xi = 0; xi < kAlpha; ++xi) store_first(transformed[xi], d.W, out[xi] + at);
+    } else {
+      // whole vectors, the last one moved left to end at column W - 1
+      for (std::int64_t next = 0; next < d.W; next += kVec) {
+        const std::int64_t c = std::min(next, d.W - kVec);
+        for (std::int64_t j = 0; j < kAlpha; ++j) x[j] = Vec::load_unaligned(rows[j] + c);
+        transform_rows(x, transformed);
+        for (std::int64_t xi = 0; xi < kAlpha; ++xi) transformed[xi].store_unaligned(out[xi] + at + c);
+      }
+    }
+    for (std::int64_t xi = 0; xi < kAlpha; ++xi) out[xi][at - 1] = out[xi][at + d.W] = 0.f;
+  }
+  for (std::int64_t xi = 0; xi < kAlpha; ++xi) std::fill(out[xi] + plan.span, out[xi] + plan.v_row, 0.f);
+}
+
+// v[Shift .. Shift + kVec) given the aligned vectors here = v[0 .. kVec) and next = v[kVec .. 2 kVec):
+// an in-register shift where the instruction set has one. Left to itself, GCC folds an unaligned
+// load into every FMA that uses it, all but one in kVec of them split across two cache lines.
+template <int Shift>
+inline Vec lanes_on([[maybe_unused]] const float* v, [[maybe_unused]] const Vec& here,
+                    [[maybe_unused]] const Vec& next) {
+#if XSIMD_WITH_AVX512F
+  const __m512i low = _mm512_castps_si512(here), high = _mm512_castps_si512(next);
+  return _mm512_castsi512_ps(_mm512_alignr_epi32(high, low, Shift));
+#elif XSIMD_WITH_NEON64
+  return vextq_f32(here, next, Shift);
+#else
+  return Vec::load_unaligned(v + Shift);
+#endif
+}
+
+// m[o][j] = Σ_{i,s} u[i][s][o] · v[i][j kVec + s ...] for the kOutputs x Vecs block of one ξ (v and
+// u point at the block's first position and output; v is aligned): each vector meets kOutputs
+// broadcast weights. Never inlined, like tile_gemm, so its loop keeps every sum in a register.
+template <std::int64_t Vecs>
+[[gnu::noinline]] void multiply_block(std::int64_t inputs, const float* v, std::int64_t v_row, const float* u,
+                                      float* m) {
+  Vec acc[kOutputs][Vecs];
+  for (std::int64_t o = 0; o < kOutputs; ++o)
+    for (std::int64_t j = 0; j < Vecs; ++j) acc[o][j] = Vec(0.f);
+  const auto accumulate = [&](const Vec* x, const float* w) {
+#pragma GCC unroll 4
+    for (std::int64_t o = 0; o < kOutputs; ++o) {
+      const Vec wo(w[o]);
+#pragma GCC unroll 4
+      for (std::int64_t j = 0; j < Vecs; ++j) acc[o][j] = xsimd::fma(wo, x[j], acc[o][j]);
+    }
+  };
+  for (std::int64_t i = 0; i < inputs; ++i, v += v_row, u += 3 * kOutputs) {
+    Vec x[Vecs + 1], shifted[Vecs];
+#pragma GCC unroll 5
+    for (std::int64_t j = 0; j <= Vecs; ++j) x[j] = Vec::load_aligned(v + j * kVec);
+    accumulate(x, u);
+#pragma GCC unroll 4
+    for (std::int64_t j = 0; j < Vecs; ++j) shifted[j] = lanes_on<1>(v + j * kVec, x[j], x[j + 1]);
+    accumulate(shifted, u + kOutputs);
+#pragma GCC unroll 4
+    for (std::int64_t j = 0; j < Vecs; ++j) shifted[j] = lanes_on<2>(v + j * kVec, x[j], x[j + 1]);
+    accumulate(shifted, u + 2 * kOutputs);
+  }
+  for (std::int64_t o = 0; o < kOutputs; ++o)
+    for (std::int64_t j = 0; j < Vecs; ++j) acc[o][j].store_aligned(m + o * kBlockLanes + j * kVec);
+}
+
+// The six GEMMs' blocks for outputs [block kOutputs, + kOutputs) and the position vectors of
+// `position_block`, then their output rows
+//   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+// plus the bias, into y[o][e][π] (whole vectors, padding lanes included).
+void compute_block(const RowWinograd& d, const Plan& plan, const float* v, const float* u, std::int64_t block,
+                   std::int64_t position_block, float* y) {
+  const std::int64_t first = position_block * kBlockLanes;
+  const std::int64_t count = std::min(kVecs, plan.vectors - position_block * kVecs);
+  const std::int64_t u_floats = d.inputs * 3 * kOutputs;
+  float* m = scratch(7, std::size_t(kAlpha * kOutputs * kBlockLanes));
+  for (std::int64_t xi = 0; xi < kAlpha; ++xi) {
+    const float* vx = v + xi * d.inputs * plan.v_row + first;
+    const float* ux = u + (xi * plan.output_blocks + block) * u_floats;
+    float* mx = m + xi * kOutputs * kBlockLanes;
+    switch (count) {
+      case 1: multiply_block<1>(d.inputs, vx, plan.v_row, ux, mx); break;
+      case 2: multiply_block<2>(d.inputs, vx, plan.v_row, ux, mx); break;
+      case 3: if constexpr (kVecs >= 3) multiply_block<3>(d.inputs, vx, plan.v_row, ux, mx); break;
+      default: multiply_block<kVecs>(d.inputs, vx, plan.v_row, ux, mx); break;
+    }
+  }
+  for (std::int64_t j = 0; j < kOutputs && block * kOutputs + j < d.outputs; ++j) {
+    const std::int64_t o = block * kOutputs + j;
+    const Vec bias(d.bias ? d.bias[o] : 0.f);
+    float* row = y + o * kTileRows * plan.lanes + first;
+    for (std::int64_t k = 0; k < count; ++k) {
+      Vec mx[kAlpha];
+      for (std::int64_t xi = 0; xi < kAlpha; ++xi)
+        mx[xi] = Vec::load_aligned(m + (xi * kOutputs + j) * kBlockLanes + k * kVec);
+      const Vec sum12 = mx[1] + mx[2], diff12 = mx[1] - mx[2], sum34 = mx[3] + mx[4], diff34 = mx[3] - mx[4];
+      float* at = row + k * kVec;
+      (mx[0] + sum12 + sum34 + bias).store_aligned(at);
+      (xsimd::fma(Vec(2.f), diff34, diff12) + bias).store_aligned(at + plan.lanes);
+      (xsimd::fma(Vec(4.f), sum34, sum12) + bias).store_aligned(at + 2 * plan.lanes);
+      (xsimd::fma(Vec(8.f), diff34, diff12) + mx[5] + bias).store_aligned(at + 3 * plan.lanes);
+    }
+  }
+}
+
+// out_o[4t + e][c] = y[o][e][t S + c] for c < W and 4t + e < H.
+void store_output(const RowWinograd& d, const Plan& plan, const float* y, std::int64_t o, float* out) {
+  for (std::int64_t t = 0; t < plan.tile_rows; ++t)
+    for (std::int64_t e = 0; e < kTileRows && kTileRows * t + e < d.H; ++e)
+      copy_row(y + (o * kTileRows + e) * plan.lanes + t * plan.S, d.W,
+               out + (o * d.H + kTileRows * t + e) * d.W);
+}
+
+// Image n from start to end on the calling thread, in its own buffers.
+void whole_image(const RowWinograd& d, const Plan& plan, const float* u, const float* zeros, std::int64_t n,
+                 const float* in, float* out) {
+  float* v = scratch(0, std::size_t(plan.v_floats(d.inputs)));
+  float* y = scratch(6, std::size_t(plan.y_floats(d.outputs)));
+  const float* image = in + n * d.inputs * d.H * d.W;
+  for (std::int64_t i = 0; i < d.inputs; ++i) transform_input(d, plan, image + i * d.H * d.W, zeros, i, v);
+  for (std::int64_t p = 0; p < plan.position_blocks; ++p)
+    for (std::int64_t b = 0; b < plan.output_blocks; ++b) compute_block(d, plan, v, u, b, p, y);
+  for (std::int64_t o = 0; o < d.outputs; ++o) store_output(d, plan, y, o, out + n * d.outputs * d.H * d.W);
+}
+
+}  // namespace
+
+bool row_winograd_applies(const ConvGeometry& g) {
+  // Half the FMAs, less the lanes lost to padding: at 28x28 (87.5% of the lanes used) and 14x14
+  // (77%) it pays; 7x7 on 16 lanes (38%) does not.
+  constexpr double kMinimumFill = 0.7;
+  return g.groups == 1 && g.R == 3 && g.S == 3 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 1 &&
+         g.pad_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.C >= 8 && g.K >= 8 &&
+         lane_fill(g.H, g.W) >= kMinimumFill;
+}
+
+void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
+  const Plan plan(d.H, d.W, d.outputs);
+  float* u = scratch(1, std::size_t(kAlpha * plan.output_blocks * d.inputs * 3 * kOutputs));
+  transform_weights(d, plan, u);
+  float* zeros = scratch(5, std::size_t(d.W));
+  std::fill_n(zeros, d.W, 0.f);
+  const std::int64_t plane = d.H * d.W, items = plan.position_blocks * plan.output_blocks;
+  const double flops = 2.0 * double(d.outputs * plane * 9 * d.inputs);
+  const std::int64_t threads = worth_threads(double(d.N) * flops, d.N) ? max_threads() : 1;
+  if (threads == 1) {
+    for (std::int64_t n = 0; n < d.N; ++n) whole_image(d, plan, u, zeros, n, in, out);
+    return;
+  }
+  if (d.N % threads == 0 || d.N >= 8 * threads) {
+    ATTRAX_OMP(parallel for schedule(static))
+    for (std::int64_t n = 0; n < d.N; ++n) whole_image(d, plan, u, zeros, n, in, out);
+    return;
+  }
+  // Fewer images than threads (batch 1): the threads share every stage of every image.
+  const std::int64_t v_floats = plan.v_floats(d.inputs), y_floats = plan.y_floats(d.outputs);
+  float* v = scratch(0, std::size_t(d.N * v_floats));
+  float* y = scratch(6, std::size_t(d.N * y_floats));
+  ATTRAX_OMP(parallel) {
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t k = 0; k < d.N * d.inputs; ++k)
+      transform_input(d, plan, in + k * plane, zeros, k % d.inputs, v + k / d.inputs * v_floats);
+    const Range mine = thread_range(d.N * items);
+    for (std::int64_t k = mine.begin; k < mine.end; ++k) {
+      const std::int64_t n = k / items, item = k % items;
+      compute_block(d, plan, v + n * v_floats, u, item % plan.output_blocks, item / plan.output_blocks,
+                    y + n * y_floats);
+    }
+    ATTRAX_OMP(barrier)
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t k = 0; k < d.N * d.outputs; ++k)
+      store_output(d, plan, y + k / d.outputs * y_floats, k % d.outputs,
+                   out + k / d.outputs * d.outputs * plane);
+  }
+}
+
+}  // namespace attrax::kernels::fast
