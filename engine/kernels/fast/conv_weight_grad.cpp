@@ -11,22 +11,11 @@
 
 #include "engine/kernels/fast/conv.hpp"
 #include "engine/kernels/fast/conv_common.hpp"
+#include "engine/kernels/fast/conv_winograd_rows.hpp"
 
 namespace attrax::kernels::fast {
 
 namespace {
-constexpr std::int64_t kImageBlock = 8;
-// Images are joined into one GEMM while their positions number at most this many (the x and dy
-// values of one tile's sum then stay well inside L1).
-constexpr std::int64_t kJoinedDepth = 256;
-
-// Images joined into one GEMM: the largest power of two that divides kImageBlock and keeps
-// images · positions at or below kJoinedDepth (at least one).
-std::int64_t images_per_gemm(std::int64_t positions) {
-  std::int64_t images = 1;
-  while (2 * images <= kImageBlock && 2 * images * positions <= kJoinedDepth) images *= 2;
-  return images;
-}
 
 // The weight gradient with micro-tiles of Shape: rows are taps, columns output channels.
 template <class Shape>
@@ -85,18 +74,15 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
       }
     }
     // dw = Σ_blocks partial, in block order
+    add_blocks_in_order(partial, blocks, tiles * tile_floats);
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t t = 0; t < tiles; ++t) {
       const std::int64_t panel = t % panels, tap_tile = t / panels % tap_tiles, group = t / (panels * tap_tiles);
       const std::int64_t first = tap_tile * R, rows = std::min(R, depth - first);
       const std::int64_t k0 = group * Kg + panel * N, columns = std::min(N, Kg - panel * N);
       for (std::int64_t j = 0; j < columns; ++j)
-        for (std::int64_t i = 0; i < rows; ++i) {
-          float total = 0.f;
-          for (std::int64_t block = 0; block < blocks; ++block)
-            total += partial[(block * tiles + t) * tile_floats + i * N + j];
-          dw[(k0 + j) * depth + first + i] = total;
-        }
+        for (std::int64_t i = 0; i < rows; ++i)
+          dw[(k0 + j) * depth + first + i] = partial[t * tile_floats + i * N + j];
     }
   }
 }
@@ -104,6 +90,7 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
 }  // namespace
 
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+  if (row_winograd_applies(g)) return row_winograd_weight_grad(g, x, dy, dw);
   with_tile_shape(g.K / g.groups, [&](auto shape) { weight_grad_gemms<decltype(shape)>(g, x, dy, dw); });
 }
 

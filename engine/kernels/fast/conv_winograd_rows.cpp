@@ -1,9 +1,8 @@
-// Winograd F(4,3) down the columns (see conv_winograd_rows.hpp). For one kernel column s, output
-// rows 4t .. 4t+3 of a plane are a 1-D correlation of the taps g_r = w[r][s] with the six padded
-// input rows d_j = xpad[4t + j] shifted by s, which F(4,3) computes as
-//   y = Aᵀ [(G g) ⊙ (Bᵀ d)]
-// with the matrices of Lavin and Gray (2016) for the points 0, ±1, ±2 and ∞. Summed over the input
-// channels i and the kernel columns s, per image:
+// Winograd F(4,3) down the columns (see conv_winograd_rows.hpp and, for the matrices,
+// conv_winograd_rows_common.hpp). For one kernel column s, output rows 4t .. 4t+3 of a plane are a
+// 1-D correlation of the taps g_r = w[r][s] with the six padded input rows d_j = xpad[4t + j]
+// shifted by s, which F(4,3) computes as y = Aᵀ [(G g) ⊙ (Bᵀ d)]. Summed over the input channels i
+// and the kernel columns s, per image:
 //   V[ξ][i][π]     = Σ_j Bᵀ[ξ][j] xpad_i[4t + j][c]          π = t S + c, S = W + 2 (padded row)
 //   U[ξ][o][i][s]  = Σ_r G[ξ][r] w[o][i][r][s]
 //   M[ξ][o][π]     = Σ_{i,s} U[ξ][o][i][s] V[ξ][i][π + s]     six GEMMs, 3 · inputs deep
@@ -16,47 +15,35 @@
 #include <algorithm>
 
 #include "engine/kernels/fast/conv_common.hpp"
+#include "engine/kernels/fast/conv_winograd_rows_common.hpp"
 #include "engine/kernels/threading.hpp"
 
 namespace attrax::kernels::fast {
 
 namespace {
 
-constexpr std::int64_t kTileRows = 4;   // output rows per tile
-constexpr std::int64_t kAlpha = 6;      // input rows per tile, and GEMMs: kTileRows + 2
+using winograd_rows::kAlpha;
+using winograd_rows::kG;
+using winograd_rows::kTileRows;
+using winograd_rows::RowTiles;
+
 // A block of kOutputs output channels x kVecs vectors of positions: 16 sums with 32 vector
 // registers, 8 with 16.
 constexpr std::int64_t kOutputs = 4;
 constexpr std::int64_t kVecs = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64 ? 4 : 2;
 constexpr std::int64_t kBlockLanes = kVecs * kVec;
 
-// The sizes of one image's buffers.
-struct Plan {
-  std::int64_t tile_rows, S, span;  // span = tile_rows S positions
-  std::int64_t vectors, lanes;      // vectors covering the span
-  std::int64_t v_row;               // one row of V: the lanes and a vector for the shifts s ≤ 2
+// The tiles of one image and their blocks.
+struct Plan : RowTiles {
   std::int64_t position_blocks, output_blocks;
 
   Plan(std::int64_t H, std::int64_t W, std::int64_t outputs)
-      : tile_rows(ceil_div(H, kTileRows)),
-        S(W + 2),
-        span(tile_rows * S),
-        vectors(ceil_div(span, kVec)),
-        lanes(vectors * kVec),
-        v_row(lanes + kVec),
+      : RowTiles(H, W),
         position_blocks(ceil_div(vectors, kVecs)),
         output_blocks(ceil_div(outputs, kOutputs)) {}
 
-  std::int64_t v_floats(std::int64_t inputs) const { return kAlpha * inputs * v_row; }
   std::int64_t y_floats(std::int64_t outputs) const { return outputs * kTileRows * lanes; }
 };
-
-// The share of the computed positions that are output pixels (the others: padding columns, rows
-// past H, the last vector's tail).
-double lane_fill(std::int64_t H, std::int64_t W) {
-  const Plan plan(H, W, 1);
-  return double(H * W) / double(kTileRows * plan.lanes);
-}
 
 float tap(const RowWinograd& d, std::int64_t o, std::int64_t i, std::int64_t r, std::int64_t s) {
   if (d.flipped) return d.weights[((i * d.outputs + o) * 3 + 2 - r) * 3 + 2 - s];
@@ -64,73 +51,26 @@ float tap(const RowWinograd& d, std::int64_t o, std::int64_t i, std::int64_t r, 
 }
 
 // U[ξ][block][i][s][j] = Σ_r G[ξ][r] w[o][i][r][s] for o = block kOutputs + j (zero past the
-// outputs), with
-//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+// outputs).
 void transform_weights(const RowWinograd& d, const Plan& plan, float* u) {
   const std::int64_t block_floats = d.inputs * 3 * kOutputs;
-  for (std::int64_t o = 0; o < plan.output_blocks * kOutputs; ++o)
+  for (std::int64_t o = 0; o < d.outputs; ++o)
     for (std::int64_t i = 0; i < d.inputs; ++i)
       for (std::int64_t s = 0; s < 3; ++s) {
-        const bool real = o < d.outputs;
-        const float g0 = real ? tap(d, o, i, 0, s) : 0.f, g1 = real ? tap(d, o, i, 1, s) : 0.f;
-        const float g2 = real ? tap(d, o, i, 2, s) : 0.f;
-        const float transformed[kAlpha] = {g0 / 4,
-                                           -(g0 + g1 + g2) / 6,
-                                           -(g0 - g1 + g2) / 6,
-                                           g0 / 24 + g1 / 12 + g2 / 6,
-                                           g0 / 24 - g1 / 12 + g2 / 6,
-                                           g2};
         const std::int64_t at = (o / kOutputs * d.inputs + i) * 3 * kOutputs + s * kOutputs + o % kOutputs;
+        for (std::int64_t xi = 0; xi < kAlpha; ++xi) {
+          float sum = 0.f;
+          for (std::int64_t r = 0; r < 3; ++r) sum += kG[xi][r] * tap(d, o, i, r, s);
+          u[xi * plan.output_blocks * block_floats + at] = sum;
+        }
+      }
+  // the outputs past the last, in its block
+  for (std::int64_t o = d.outputs; o < plan.output_blocks * kOutputs; ++o)
+    for (std::int64_t i = 0; i < d.inputs; ++i)
+      for (std::int64_t s = 0; s < 3; ++s)
         for (std::int64_t xi = 0; xi < kAlpha; ++xi)
-          u[xi * plan.output_blocks * block_floats + at] = transformed[xi];
-      }
-}
-
-// Rows 0 to 5 of Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
-// 0 4 0 -5 0 1] applied to six vectors of rows.
-inline void transform_rows(const Vec (&x)[kAlpha], Vec (&v)[kAlpha]) {
-  // rows 1 to 4 in pairs: (x4 - 4 x2) ± (x3 - 4 x1) and (x4 - x2) ± 2 (x3 - x1)
-  const Vec a = xsimd::fnma(Vec(4.f), x[2], x[4]), b = xsimd::fnma(Vec(4.f), x[1], x[3]);
-  const Vec e = x[4] - x[2], f = Vec(2.f) * (x[3] - x[1]);
-  v[0] = xsimd::fma(Vec(4.f), x[0], xsimd::fnma(Vec(5.f), x[2], x[4]));
-  v[1] = a + b;
-  v[2] = a - b;
-  v[3] = e + f;
-  v[4] = e - f;
-  v[5] = xsimd::fma(Vec(4.f), x[1], xsimd::fnma(Vec(5.f), x[3], x[5]));
-}
-
-// V[ξ][i][π] of input plane i (see the top of the file), read from the unpadded plane: padded
-// column c of a row is plane column c - 1, the columns 0 and W + 1 of V are the transforms of the
-// zero borders, rows outside the plane read `zeros` (W of them), and V is zero past the span.
-void transform_input(const RowWinograd& d, const Plan& plan, const float* plane, const float* zeros,
-                     std::int64_t i, float* v) {
-  float* out[kAlpha];
-  for (std::int64_t xi = 0; xi < kAlpha; ++xi) out[xi] = v + (xi * d.inputs + i) * plan.v_row;
-  for (std::int64_t t = 0; t < plan.tile_rows; ++t) {
-    const float* rows[kAlpha];
-    for (std::int64_t j = 0; j < kAlpha; ++j) {
-      const std::int64_t h = kTileRows * t + j - 1;
-      rows[j] = h >= 0 && h < d.H ? plane + h * d.W : zeros;
-    }
-    const std::int64_t at = t * plan.S + 1;
-    Vec x[kAlpha], transformed[kAlpha];
-    if (d.W < kVec) {
-      for (std::int64_t j = 0; j < kAlpha; ++j) x[j] = load_first(rows[j], d.W);
-      transform_rows(x, transformed);
-      for (std::int64_t xi = 0; xi < kAlpha; ++xi) store_first(transformed[xi], d.W, out[xi] + at);
-    } else {
-      // whole vectors, the last one moved left to end at column W - 1
-      for (std::int64_t next = 0; next < d.W; next += kVec) {
-        const std::int64_t c = std::min(next, d.W - kVec);
-        for (std::int64_t j = 0; j < kAlpha; ++j) x[j] = Vec::load_unaligned(rows[j] + c);
-        transform_rows(x, transformed);
-        for (std::int64_t xi = 0; xi < kAlpha; ++xi) transformed[xi].store_unaligned(out[xi] + at + c);
-      }
-    }
-    for (std::int64_t xi = 0; xi < kAlpha; ++xi) out[xi][at - 1] = out[xi][at + d.W] = 0.f;
-  }
-  for (std::int64_t xi = 0; xi < kAlpha; ++xi) std::fill(out[xi] + plan.span, out[xi] + plan.v_row, 0.f);
+          u[xi * plan.output_blocks * block_floats + (o / kOutputs * d.inputs + i) * 3 * kOutputs +
+            s * kOutputs + o % kOutputs] = 0.f;
 }
 
 // v[Shift .. Shift + kVec) given the aligned vectors here = v[0 .. kVec) and next = v[kVec .. 2 kVec):
@@ -235,7 +175,8 @@ void whole_image(const RowWinograd& d, const Plan& plan, const float* u, const f
   float* v = scratch(0, std::size_t(plan.v_floats(d.inputs)));
   float* y = scratch(6, std::size_t(plan.y_floats(d.outputs)));
   const float* image = in + n * d.inputs * d.H * d.W;
-  for (std::int64_t i = 0; i < d.inputs; ++i) transform_input(d, plan, image + i * d.H * d.W, zeros, i, v);
+  for (std::int64_t i = 0; i < d.inputs; ++i)
+    winograd_rows::transform_input(plan, d.inputs, image + i * d.H * d.W, zeros, i, v);
   for (std::int64_t p = 0; p < plan.position_blocks; ++p)
     for (std::int64_t b = 0; b < plan.output_blocks; ++b) compute_block(d, plan, v, u, b, p, y);
   for (std::int64_t o = 0; o < d.outputs; ++o) store_output(d, plan, y, o, out + n * d.outputs * d.H * d.W);
@@ -245,11 +186,13 @@ void whole_image(const RowWinograd& d, const Plan& plan, const float* u, const f
 
 bool row_winograd_applies(const ConvGeometry& g) {
   // Half the FMAs, less the lanes lost to padding: at 28x28 (87.5% of the lanes used) and 14x14
-  // (77%) it pays; 7x7 on 16 lanes (38%) does not.
+  // (77%) it pays; 7x7 on 16 lanes (38%) does not, nor does the weight gradient there (whose
+  // depth has no padding columns, but whose transforms of 64 channels then cost more than the
+  // FMAs saved: 90 -> 61 GFLOP/s, 1 thread, batch 32).
   constexpr double kMinimumFill = 0.7;
   return g.groups == 1 && g.R == 3 && g.S == 3 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 1 &&
          g.pad_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.C >= 8 && g.K >= 8 &&
-         lane_fill(g.H, g.W) >= kMinimumFill;
+         RowTiles(g.H, g.W).fill() >= kMinimumFill;
 }
 
 void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
@@ -277,7 +220,8 @@ void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
   ATTRAX_OMP(parallel) {
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t k = 0; k < d.N * d.inputs; ++k)
-      transform_input(d, plan, in + k * plane, zeros, k % d.inputs, v + k / d.inputs * v_floats);
+      winograd_rows::transform_input(plan, d.inputs, in + k * plane, zeros, k % d.inputs,
+                                     v + k / d.inputs * v_floats);
     const Range mine = thread_range(d.N * items);
     for (std::int64_t k = mine.begin; k < mine.end; ++k) {
       const std::int64_t n = k / items, item = k % items;

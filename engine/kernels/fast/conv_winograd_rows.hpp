@@ -2,8 +2,8 @@
 // 3x3 convolutions at stride 1 and padding 1 with Winograd's minimal filtering F(4,3) down the
 // columns: four output rows from six input rows with 6 multiplies per kernel column where the
 // direct sum takes 12, so half the FMAs of a direct or implicit-GEMM convolution, while the rows
-// stay contiguous in the vector lanes (no transposes). Used by the forward pass and, with the kernel
-// flipped and its channels swapped, by the input gradient.
+// stay contiguous in the vector lanes (no transposes). Used by the forward pass, by the input
+// gradient (the kernel flipped, its channels swapped) and, read backwards, by the weight gradient.
 #include <cstdint>
 
 #include "engine/kernels/geometry.hpp"
@@ -24,11 +24,16 @@ struct RowWinograd {
 };
 
 // Whether g (one group, 3x3, stride 1, padding 1, dilation 1, eight or more channels each way) is
-// better served by row_winograd_3x3 than by the direct kernels: when enough of the vector lanes
-// hold output positions (see the .cpp).
+// better served by the Winograd kernels than by the direct ones, in all three passes: when enough
+// of the vector lanes hold output positions (see the .cpp).
 bool row_winograd_applies(const ConvGeometry& g);
 
 // out = conv2d(in, weights) + bias with padding 1, out overwritten.
 void row_winograd_3x3(const RowWinograd& d, const float* in, float* out);
+
+// x: [N,C,H,W], dy: [N,K,H,W] -> dw: [K,C,3,3] (overwritten) for a g that row_winograd_applies
+// to, with F(4,3) read backwards (see the .cpp). The images are summed in fixed blocks: the same
+// for any thread count.
+void row_winograd_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
 }  // namespace attrax::kernels::fast

@@ -160,15 +160,17 @@ TEST_CASE("the stride-2 3x3 input gradient: both row parities, odd and even plan
   CHECK_FALSE(kernels::fast::input_grad_s2_applies(geometry({2, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1})));
 }
 
-TEST_CASE("the Winograd F(4,3) row kernel: tile-row tails, narrow and wide rows, output blocks") {
+TEST_CASE("the Winograd F(4,3) row kernels: tile-row tails, narrow and wide rows, channel blocks, batches") {
   // Called directly, whether or not the dispatch would choose it for the shape: heights leaving 1 to
   // 4 rows in the last tile of four, rows narrower than a vector (masked loads) and wider than two
-  // (the last vector moved left), 1 to 9 outputs (partial blocks of four), batch 1 and 3. The
-  // forward pass carries a scale and a bias; the input gradient reads the kernel flipped.
+  // (the last vector moved left), 1 to 17 outputs (partial blocks of four, partial micro-tiles in
+  // the weight gradient), batch 1 to 11 (the weight gradient's blocks of 8 images, and joined
+  // images in its GEMMs). The forward pass carries a scale and a bias; the input gradient reads
+  // the kernel flipped.
   for (std::int64_t height : {1, 3, 4, 5, 8, 11})
     for (std::int64_t width : {1, 5, 8, 16, 17, 35})
       for (const Case& c : {Case{1, 8, height, width, 5, 3, 3, 1, 1, 1, 1}, Case{3, 3, height, width, 9, 3, 3, 1, 1, 1, 1},
-                            Case{2, 1, height, width, 1, 3, 3, 1, 1, 1, 1}}) {
+                            Case{2, 1, height, width, 1, 3, 3, 1, 1, 1, 1}, Case{11, 5, height, width, 17, 3, 3, 1, 1, 1, 1}}) {
         const ConvGeometry g = geometry(c);
         const std::int64_t xs = g.N * g.C * g.H * g.W, ys = g.N * g.K * g.H * g.W;
         const auto x = random_values(xs, 1), w = random_values(g.K * g.C * 9, 2), dy = random_values(ys, 3);
@@ -190,8 +192,14 @@ TEST_CASE("the Winograd F(4,3) row kernel: tile-row tails, narrow and wide rows,
                                         dy.data(), fast.data());
         kernels::reference::conv2d_input_grad(g, dy.data(), w.data(), ref.data());
         CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "Winograd input gradient, " << describe(c));
+
+        fast.assign(w.size(), 7.f);
+        ref.assign(w.size(), 0.f);
+        kernels::fast::row_winograd_weight_grad(g, x.data(), dy.data(), fast.data());
+        kernels::reference::conv2d_weight_grad(g, x.data(), dy.data(), ref.data());
+        CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "Winograd weight gradient, " << describe(c));
       }
-  // The dispatch takes it for ResNet's stride-1 layers at 28x28 and 14x14 (the shapes check_case
+  // The dispatch takes them for ResNet's stride-1 layers at 28x28 and 14x14 (the shapes check_case
   // covers above), not at 7x7 where padding columns would fill most of the lanes, nor for few
   // channels, groups or strides.
   CHECK(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1})));
