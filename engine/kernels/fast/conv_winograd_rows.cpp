@@ -54,23 +54,16 @@ float tap(const RowWinograd& d, std::int64_t o, std::int64_t i, std::int64_t r, 
 // outputs).
 void transform_weights(const RowWinograd& d, const Plan& plan, float* u) {
   const std::int64_t block_floats = d.inputs * 3 * kOutputs;
-  for (std::int64_t o = 0; o < d.outputs; ++o)
+  for (std::int64_t o = 0; o < plan.output_blocks * kOutputs; ++o)
     for (std::int64_t i = 0; i < d.inputs; ++i)
       for (std::int64_t s = 0; s < 3; ++s) {
         const std::int64_t at = (o / kOutputs * d.inputs + i) * 3 * kOutputs + s * kOutputs + o % kOutputs;
         for (std::int64_t xi = 0; xi < kAlpha; ++xi) {
           float sum = 0.f;
-          for (std::int64_t r = 0; r < 3; ++r) sum += kG[xi][r] * tap(d, o, i, r, s);
+          for (std::int64_t r = 0; r < 3 && o < d.outputs; ++r) sum += kG[xi][r] * tap(d, o, i, r, s);
           u[xi * plan.output_blocks * block_floats + at] = sum;
         }
       }
-  // the outputs past the last, in its block
-  for (std::int64_t o = d.outputs; o < plan.output_blocks * kOutputs; ++o)
-    for (std::int64_t i = 0; i < d.inputs; ++i)
-      for (std::int64_t s = 0; s < 3; ++s)
-        for (std::int64_t xi = 0; xi < kAlpha; ++xi)
-          u[xi * plan.output_blocks * block_floats + (o / kOutputs * d.inputs + i) * 3 * kOutputs +
-            s * kOutputs + o % kOutputs] = 0.f;
 }
 
 // v[Shift .. Shift + kVec) given the aligned vectors here = v[0 .. kVec) and next = v[kVec .. 2 kVec):
