@@ -90,7 +90,7 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
 }  // namespace
 
 void conv2d_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
-  if (row_winograd_applies(g)) return row_winograd_weight_grad(g, x, dy, dw);
+  if (row_winograd_weight_grad_applies(g)) return row_winograd_weight_grad(g, x, dy, dw);
   with_tile_shape(g.K / g.groups, [&](auto shape) { weight_grad_gemms<decltype(shape)>(g, x, dy, dw); });
 }
 

@@ -23,7 +23,6 @@ namespace attrax::kernels::fast {
 namespace {
 
 using winograd_rows::kAlpha;
-using winograd_rows::kG;
 using winograd_rows::kTileRows;
 using winograd_rows::RowTiles;
 
@@ -33,37 +32,62 @@ constexpr std::int64_t kOutputs = 4;
 constexpr std::int64_t kVecs = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64 ? 4 : 2;
 constexpr std::int64_t kBlockLanes = kVecs * kVec;
 
-// The tiles of one image and their blocks.
-struct Plan : RowTiles {
-  std::int64_t position_blocks, output_blocks;
+// Whether planes of `images` H x W planes leave enough of the lanes to pixels: half the FMAs, less
+// the lanes lost to padding, pays at 28x28 (one image: 87.5% of 16 lanes used), 14x14 (77%) and
+// 7x7 in groups of eight images (68%), not for one 7x7 image (38%).
+bool fills_lanes(std::int64_t H, std::int64_t W, std::int64_t images) {
+  constexpr double kMinimumFill = 0.65;
+  return RowTiles(H, W, images).fill() >= kMinimumFill;
+}
 
-  Plan(std::int64_t H, std::int64_t W, std::int64_t outputs)
-      : RowTiles(H, W),
+// Images per group: one, or kGroup for planes too small to fill the lanes alone (when the batch
+// has at least two groups). It depends on the shape and the batch only, not on the threads.
+constexpr std::int64_t kGroup = 8;
+std::int64_t group_size(std::int64_t N, std::int64_t H, std::int64_t W) {
+  return fills_lanes(H, W, 1) || N < 2 * kGroup ? 1 : kGroup;
+}
+
+// The tiles of one group of images and their blocks.
+struct Plan : RowTiles {
+  std::int64_t groups, position_blocks, output_blocks;
+
+  Plan(std::int64_t N, std::int64_t H, std::int64_t W, std::int64_t outputs)
+      : RowTiles(H, W, group_size(N, H, W)),
+        groups(ceil_div(N, images)),
         position_blocks(ceil_div(vectors, kVecs)),
         output_blocks(ceil_div(outputs, kOutputs)) {}
 
   std::int64_t y_floats(std::int64_t outputs) const { return outputs * kTileRows * lanes; }
 };
 
-float tap(const RowWinograd& d, std::int64_t o, std::int64_t i, std::int64_t r, std::int64_t s) {
-  if (d.flipped) return d.weights[((i * d.outputs + o) * 3 + 2 - r) * 3 + 2 - s];
-  return d.weights[((o * d.inputs + i) * 3 + r) * 3 + s] * (d.scale ? d.scale[o] : 1.f);
-}
-
 // U[ξ][block][i][s][j] = Σ_r G[ξ][r] w[o][i][r][s] for o = block kOutputs + j (zero past the
-// outputs).
+// outputs): with p = g0 + g2 and q = g0/24 + g2/6,
+//   U = (g0/4, -(p + g1)/6, -(p - g1)/6, q + g1/12, q - g1/12, g2)
+// (per call: with 64 channels each way, the general sum over G took a sixth of a batch-32 pass).
 void transform_weights(const RowWinograd& d, const Plan& plan, float* u) {
-  const std::int64_t block_floats = d.inputs * 3 * kOutputs;
-  for (std::int64_t o = 0; o < plan.output_blocks * kOutputs; ++o)
-    for (std::int64_t i = 0; i < d.inputs; ++i)
+  const std::int64_t block_floats = d.inputs * 3 * kOutputs, xi_floats = plan.output_blocks * block_floats;
+  std::fill_n(u, kAlpha * xi_floats, 0.f);
+  for (std::int64_t o = 0; o < d.outputs; ++o) {
+    const float factor = d.scale ? d.scale[o] : 1.f;
+    for (std::int64_t i = 0; i < d.inputs; ++i) {
+      // forward: w[o][i][r][s] scale[o]; flipped: w[i][o][2 - r][2 - s]
+      const float* taps = d.weights + (d.flipped ? i * d.outputs + o : o * d.inputs + i) * 9;
+      float* out = u + (o / kOutputs * d.inputs + i) * 3 * kOutputs + o % kOutputs;
       for (std::int64_t s = 0; s < 3; ++s) {
-        const std::int64_t at = (o / kOutputs * d.inputs + i) * 3 * kOutputs + s * kOutputs + o % kOutputs;
-        for (std::int64_t xi = 0; xi < kAlpha; ++xi) {
-          float sum = 0.f;
-          for (std::int64_t r = 0; r < 3 && o < d.outputs; ++r) sum += kG[xi][r] * tap(d, o, i, r, s);
-          u[xi * plan.output_blocks * block_floats + at] = sum;
-        }
+        const float g0 = d.flipped ? taps[8 - s] : taps[s] * factor;
+        const float g1 = d.flipped ? taps[5 - s] : taps[3 + s] * factor;
+        const float g2 = d.flipped ? taps[2 - s] : taps[6 + s] * factor;
+        const float p = g0 + g2, q = g0 / 24 + g2 / 6;
+        float* at = out + s * kOutputs;
+        at[0] = g0 / 4;
+        at[xi_floats] = -(p + g1) / 6;
+        at[2 * xi_floats] = -(p - g1) / 6;
+        at[3 * xi_floats] = q + g1 / 12;
+        at[4 * xi_floats] = q - g1 / 12;
+        at[5 * xi_floats] = g2;
       }
+    }
+  }
 }
 
 // v[Shift .. Shift + kVec) given the aligned vectors here = v[0 .. kVec) and next = v[kVec .. 2 kVec):
@@ -154,42 +178,52 @@ void compute_block(const RowWinograd& d, const Plan& plan, const float* v, const
   }
 }
 
-// out_o[4t + e][c] = y[o][e][t S + c] for c < W and 4t + e < H.
-void store_output(const RowWinograd& d, const Plan& plan, const float* y, std::int64_t o, float* out) {
+// out_o[4t + e][c] = y[o][e][image span + t S + c] for c < W and 4t + e < H, out pointing at the
+// group's image `image`.
+void store_output(const RowWinograd& d, const Plan& plan, const float* y, std::int64_t o, std::int64_t image,
+                  float* out) {
   for (std::int64_t t = 0; t < plan.tile_rows; ++t)
     for (std::int64_t e = 0; e < kTileRows && kTileRows * t + e < d.H; ++e)
-      copy_row(y + (o * kTileRows + e) * plan.lanes + t * plan.S, d.W,
+      copy_row(y + (o * kTileRows + e) * plan.lanes + image * plan.span + t * plan.S, d.W,
                out + (o * d.H + kTileRows * t + e) * d.W);
 }
 
-// Image n from start to end on the calling thread, in its own buffers.
-void whole_image(const RowWinograd& d, const Plan& plan, const float* u, const float* zeros, std::int64_t n,
-                 const float* in, float* out) {
+// The images of a group from start to end on the calling thread, in its own buffers.
+void whole_group(const RowWinograd& d, const Plan& plan, const float* u, const float* zeros,
+                 std::int64_t group, const float* in, float* out) {
   float* v = scratch(0, std::size_t(plan.v_floats(d.inputs)));
   float* y = scratch(6, std::size_t(plan.y_floats(d.outputs)));
-  const float* image = in + n * d.inputs * d.H * d.W;
-  for (std::int64_t i = 0; i < d.inputs; ++i)
-    winograd_rows::transform_input(plan, d.inputs, image + i * d.H * d.W, zeros, i, v);
+  const std::int64_t plane = d.H * d.W, first = group * plan.images;
+  const std::int64_t images = std::min(plan.images, d.N - first);
+  for (std::int64_t j = 0; j < images; ++j)
+    for (std::int64_t i = 0; i < d.inputs; ++i)
+      winograd_rows::transform_input(plan, d.inputs, in + ((first + j) * d.inputs + i) * plane, zeros, i, j,
+                                     v);
+  winograd_rows::clear_tail(plan, d.inputs, images, v);
   for (std::int64_t p = 0; p < plan.position_blocks; ++p)
     for (std::int64_t b = 0; b < plan.output_blocks; ++b) compute_block(d, plan, v, u, b, p, y);
-  for (std::int64_t o = 0; o < d.outputs; ++o) store_output(d, plan, y, o, out + n * d.outputs * d.H * d.W);
+  for (std::int64_t j = 0; j < images; ++j)
+    for (std::int64_t o = 0; o < d.outputs; ++o)
+      store_output(d, plan, y, o, j, out + (first + j) * d.outputs * plane);
 }
 
 }  // namespace
 
 bool row_winograd_applies(const ConvGeometry& g) {
-  // Half the FMAs, less the lanes lost to padding: at 28x28 (87.5% of the lanes used) and 14x14
-  // (77%) it pays; 7x7 on 16 lanes (38%) does not, nor does the weight gradient there (whose
-  // depth has no padding columns, but whose transforms of 64 channels then cost more than the
-  // FMAs saved: 90 -> 61 GFLOP/s, 1 thread, batch 32).
-  constexpr double kMinimumFill = 0.7;
   return g.groups == 1 && g.R == 3 && g.S == 3 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 1 &&
          g.pad_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.C >= 8 && g.K >= 8 &&
-         RowTiles(g.H, g.W).fill() >= kMinimumFill;
+         fills_lanes(g.H, g.W, group_size(g.N, g.H, g.W));
+}
+
+bool row_winograd_weight_grad_applies(const ConvGeometry& g) {
+  // The weight gradient's depth holds no padding columns, but at 7x7 its transforms of 64 channels
+  // cost more than the FMAs saved (90 -> 61 GFLOP/s, 1 thread, batch 32): one image must fill the
+  // lanes.
+  return row_winograd_applies(g) && fills_lanes(g.H, g.W, 1);
 }
 
 void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
-  const Plan plan(d.H, d.W, d.outputs);
+  const Plan plan(d.N, d.H, d.W, d.outputs);
   float* u = scratch(1, std::size_t(kAlpha * plan.output_blocks * d.inputs * 3 * kOutputs));
   transform_weights(d, plan, u);
   float* zeros = scratch(5, std::size_t(d.W));
@@ -198,34 +232,43 @@ void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
   const double flops = 2.0 * double(d.outputs * plane * 9 * d.inputs);
   const std::int64_t threads = worth_threads(double(d.N) * flops, d.N) ? max_threads() : 1;
   if (threads == 1) {
-    for (std::int64_t n = 0; n < d.N; ++n) whole_image(d, plan, u, zeros, n, in, out);
+    for (std::int64_t group = 0; group < plan.groups; ++group) whole_group(d, plan, u, zeros, group, in, out);
     return;
   }
-  if (d.N % threads == 0 || d.N >= 8 * threads) {
+  if (plan.groups % threads == 0 || plan.groups >= 8 * threads) {
     ATTRAX_OMP(parallel for schedule(static))
-    for (std::int64_t n = 0; n < d.N; ++n) whole_image(d, plan, u, zeros, n, in, out);
+    for (std::int64_t group = 0; group < plan.groups; ++group) whole_group(d, plan, u, zeros, group, in, out);
     return;
   }
-  // Fewer images than threads (batch 1): the threads share every stage of every image.
+  // Fewer groups than threads (batch 1): the threads share every stage of every group.
   const std::int64_t v_floats = plan.v_floats(d.inputs), y_floats = plan.y_floats(d.outputs);
-  float* v = scratch(0, std::size_t(d.N * v_floats));
-  float* y = scratch(6, std::size_t(d.N * y_floats));
+  float* v = scratch(0, std::size_t(plan.groups * v_floats));
+  float* y = scratch(6, std::size_t(plan.groups * y_floats));
   ATTRAX_OMP(parallel) {
+    // image n is image n mod G of group n / G
     ATTRAX_OMP(for schedule(static))
-    for (std::int64_t k = 0; k < d.N * d.inputs; ++k)
-      winograd_rows::transform_input(plan, d.inputs, in + k * plane, zeros, k % d.inputs,
-                                     v + k / d.inputs * v_floats);
-    const Range mine = thread_range(d.N * items);
+    for (std::int64_t k = 0; k < d.N * d.inputs; ++k) {
+      const std::int64_t n = k / d.inputs;
+      winograd_rows::transform_input(plan, d.inputs, in + k * plane, zeros, k % d.inputs, n % plan.images,
+                                     v + n / plan.images * v_floats);
+    }
+    ATTRAX_OMP(for schedule(static))
+    for (std::int64_t group = 0; group < plan.groups; ++group)
+      winograd_rows::clear_tail(plan, d.inputs, std::min(plan.images, d.N - group * plan.images),
+                                v + group * v_floats);
+    const Range mine = thread_range(plan.groups * items);
     for (std::int64_t k = mine.begin; k < mine.end; ++k) {
-      const std::int64_t n = k / items, item = k % items;
-      compute_block(d, plan, v + n * v_floats, u, item % plan.output_blocks, item / plan.output_blocks,
-                    y + n * y_floats);
+      const std::int64_t group = k / items, item = k % items;
+      compute_block(d, plan, v + group * v_floats, u, item % plan.output_blocks, item / plan.output_blocks,
+                    y + group * y_floats);
     }
     ATTRAX_OMP(barrier)
     ATTRAX_OMP(for schedule(static))
-    for (std::int64_t k = 0; k < d.N * d.outputs; ++k)
-      store_output(d, plan, y + k / d.outputs * y_floats, k % d.outputs,
-                   out + k / d.outputs * d.outputs * plane);
+    for (std::int64_t k = 0; k < d.N * d.outputs; ++k) {
+      const std::int64_t n = k / d.outputs;
+      store_output(d, plan, y + n / plan.images * y_floats, k % d.outputs, n % plan.images,
+                   out + n * d.outputs * plane);
+    }
   }
 }
 

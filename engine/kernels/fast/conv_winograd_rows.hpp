@@ -24,12 +24,17 @@ struct RowWinograd {
 };
 
 // Whether g (one group, 3x3, stride 1, padding 1, dilation 1, eight or more channels each way) is
-// better served by the Winograd kernels than by the direct ones, in all three passes: when enough
-// of the vector lanes hold output positions (see the .cpp).
+// better served by row_winograd_3x3 than by the direct kernels: when enough of the vector lanes
+// hold output positions, alone or, for small planes and batches of 16 or more, in groups of
+// images (see the .cpp).
 bool row_winograd_applies(const ConvGeometry& g);
 
 // out = conv2d(in, weights) + bias with padding 1, out overwritten.
 void row_winograd_3x3(const RowWinograd& d, const float* in, float* out);
+
+// Whether the weight gradient of g is better served by row_winograd_weight_grad than by the
+// direct GEMMs (where one image fills enough of the lanes).
+bool row_winograd_weight_grad_applies(const ConvGeometry& g);
 
 // x: [N,C,H,W], dy: [N,K,H,W] -> dw: [K,C,3,3] (overwritten) for a g that row_winograd_applies
 // to, with F(4,3) read backwards (see the .cpp). The images are summed in fixed blocks: the same

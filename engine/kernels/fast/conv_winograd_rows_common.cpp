@@ -23,9 +23,10 @@ inline void transform_rows(const Vec (&x)[kAlpha], Vec (&v)[kAlpha]) {
 }  // namespace
 
 void transform_input(const RowTiles& tiles, std::int64_t planes, const float* plane, const float* zeros,
-                     std::int64_t i, float* v) {
+                     std::int64_t i, std::int64_t image, float* v) {
   float* out[kAlpha];
-  for (std::int64_t xi = 0; xi < kAlpha; ++xi) out[xi] = v + (xi * planes + i) * tiles.v_row;
+  for (std::int64_t xi = 0; xi < kAlpha; ++xi)
+    out[xi] = v + (xi * planes + i) * tiles.v_row + image * tiles.span;
   for (std::int64_t t = 0; t < tiles.tile_rows; ++t) {
     const float* rows[kAlpha];
     for (std::int64_t j = 0; j < kAlpha; ++j) {
@@ -49,7 +50,11 @@ void transform_input(const RowTiles& tiles, std::int64_t planes, const float* pl
     }
     for (std::int64_t xi = 0; xi < kAlpha; ++xi) out[xi][at - 1] = out[xi][at + tiles.W] = 0.f;
   }
-  for (std::int64_t xi = 0; xi < kAlpha; ++xi) std::fill(out[xi] + tiles.span, out[xi] + tiles.v_row, 0.f);
+}
+
+void clear_tail(const RowTiles& tiles, std::int64_t planes, std::int64_t images, float* v) {
+  for (std::int64_t row = 0; row < kAlpha * planes; ++row)
+    std::fill(v + row * tiles.v_row + images * tiles.span, v + (row + 1) * tiles.v_row, 0.f);
 }
 
 }  // namespace attrax::kernels::fast::winograd_rows

@@ -22,36 +22,43 @@ inline constexpr float kG[kAlpha][3] = {{1.f / 4, 0.f, 0.f},          {-1.f / 6,
                                         {-1.f / 6, 1.f / 6, -1.f / 6}, {1.f / 24, 1.f / 12, 1.f / 6},
                                         {1.f / 24, -1.f / 12, 1.f / 6}, {0.f, 0.f, 1.f}};
 
-// The positions of one H x W plane: its tile rows one after the other, each a padded row of
-// S = W + 2 columns, π = t S + c for padded column c.
+// The positions of a group of `images` H x W planes: each plane's tile rows one after the other,
+// each a padded row of S = W + 2 columns, then the next plane's: π = j span + t S + c for padded
+// column c of tile row t of plane j. (Small planes join several images so that fewer lanes hold
+// padding: at 7x7, one image fills 38% of 16 lanes with pixels, eight fill 68%.)
 struct RowTiles {
-  std::int64_t H, W;
-  std::int64_t tile_rows, S, span;  // span = tile_rows S positions
-  std::int64_t vectors, lanes;      // vectors covering the span
+  std::int64_t H, W, images;
+  std::int64_t tile_rows, S, span;  // span = tile_rows S positions of one plane
+  std::int64_t vectors, lanes;      // vectors covering the group's images · span positions
   std::int64_t v_row;               // one row of V: the lanes and a vector for the shifts s ≤ 2
 
-  RowTiles(std::int64_t height, std::int64_t width)
+  RowTiles(std::int64_t height, std::int64_t width, std::int64_t group = 1)
       : H(height),
         W(width),
+        images(group),
         tile_rows(ceil_div(height, kTileRows)),
         S(width + 2),
         span(tile_rows * S),
-        vectors(ceil_div(span, kVec)),
+        vectors(ceil_div(group * span, kVec)),
         lanes(vectors * kVec),
         v_row(lanes + kVec) {}
 
   // floats of V for `planes` input planes
   std::int64_t v_floats(std::int64_t planes) const { return kAlpha * planes * v_row; }
-  // the share of the computed positions that are pixels of the plane (the others: padding columns,
-  // rows past H, the last vector's tail)
-  double fill() const { return double(H * W) / double(kTileRows * lanes); }
+  // the share of the computed positions that are pixels of the planes (the others: padding
+  // columns, rows past H, the last vector's tail)
+  double fill() const { return double(images * H * W) / double(kTileRows * lanes); }
 };
 
-// V[ξ][i][π] = Σ_j Bᵀ[ξ][j] xpad_i[4t + j][c] (π = t S + c) of input plane i of `planes`, into
-// v[(ξ planes + i) v_row + π], read from the unpadded plane: padded column c is plane column c - 1,
-// the padding columns 0 and W + 1 of each row are zero, rows outside the plane read `zeros` (W of
-// them), and V is zero from the span to the end of its row.
+// V[ξ][i][π] = Σ_j Bᵀ[ξ][j] xpad_i[4t + j][c] (π = image span + t S + c) of input plane i of
+// `planes` of one image of the group, into v[(ξ planes + i) v_row + π], read from the unpadded
+// plane: padded column c is plane column c - 1, the padding columns 0 and W + 1 of each row are
+// zero, and rows outside the plane read `zeros` (W of them).
 void transform_input(const RowTiles& tiles, std::int64_t planes, const float* plane, const float* zeros,
-                     std::int64_t i, float* v);
+                     std::int64_t i, std::int64_t image, float* v);
+
+// Zeros from the positions of the first `images` images of the group to the end of every row of
+// V, which the lanes past them read.
+void clear_tail(const RowTiles& tiles, std::int64_t planes, std::int64_t images, float* v);
 
 }  // namespace attrax::kernels::fast::winograd_rows

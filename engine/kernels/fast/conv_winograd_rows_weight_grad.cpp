@@ -104,7 +104,8 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
         for (std::int64_t i = 0; i < images; ++i) {
           const std::int64_t n = first_n + i;
           for (std::int64_t c = 0; c < C; ++c)
-            winograd_rows::transform_input(tiles, C, x + (n * C + c) * plane, zeros, c, xt + i * x_floats);
+            winograd_rows::transform_input(tiles, C, x + (n * C + c) * plane, zeros, c, 0, xt + i * x_floats);
+          winograd_rows::clear_tail(tiles, C, 1, xt + i * x_floats);
           for (std::int64_t k = 0; k < K; ++k)
             transform_dy(tiles, K, dy + (n * K + k) * plane, zeros, k, dy_t);
           for (std::int64_t xi = 0; xi < kAlpha; ++xi)

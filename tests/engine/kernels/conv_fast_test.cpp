@@ -199,12 +199,34 @@ TEST_CASE("the Winograd F(4,3) row kernels: tile-row tails, narrow and wide rows
         kernels::reference::conv2d_weight_grad(g, x.data(), dy.data(), ref.data());
         CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "Winograd weight gradient, " << describe(c));
       }
+  // Small planes in batches of 16 or more join eight images per group (17: a last group of one).
+  for (std::int64_t size : {5, 7})
+    for (const Case& c : {Case{17, 8, size, size, 9, 3, 3, 1, 1, 1, 1}, Case{32, 16, size, size, 8, 3, 3, 1, 1, 1, 1}}) {
+      const ConvGeometry g = geometry(c);
+      const std::int64_t xs = g.N * g.C * g.H * g.W, ys = g.N * g.K * g.H * g.W;
+      const auto x = random_values(xs, 1), w = random_values(g.K * g.C * 9, 2), dy = random_values(ys, 3);
+      std::vector<float> fast(static_cast<std::size_t>(ys), 7.f), ref(static_cast<std::size_t>(ys));
+      kernels::fast::row_winograd_3x3({.N = g.N, .inputs = g.C, .outputs = g.K, .H = g.H, .W = g.W,
+                                       .weights = w.data()}, x.data(), fast.data());
+      kernels::reference::conv2d_forward<float>(g, x.data(), w.data(), nullptr, ref.data());
+      CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "grouped Winograd forward, " << describe(c));
+      fast.assign(static_cast<std::size_t>(xs), 7.f);
+      ref.assign(static_cast<std::size_t>(xs), 0.f);
+      kernels::fast::row_winograd_3x3({.N = g.N, .inputs = g.K, .outputs = g.C, .H = g.H, .W = g.W,
+                                       .weights = w.data(), .flipped = true}, dy.data(), fast.data());
+      kernels::reference::conv2d_input_grad(g, dy.data(), w.data(), ref.data());
+      CHECK_MESSAGE(relative_gap(fast, ref) < 1e-5, "grouped Winograd input gradient, " << describe(c));
+    }
   // The dispatch takes them for ResNet's stride-1 layers at 28x28 and 14x14 (the shapes check_case
-  // covers above), not at 7x7 where padding columns would fill most of the lanes, nor for few
-  // channels, groups or strides.
+  // covers above), and at 7x7 in batches of 16 or more (eight images per group; the weight gradient
+  // keeps the direct GEMMs there), not for one 7x7 image where padding columns would fill most of
+  // the lanes, nor for few channels, groups or strides.
   CHECK(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1})));
   CHECK(kernels::fast::row_winograd_applies(geometry({2, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1})));
-  CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1})));
+  CHECK(kernels::fast::row_winograd_weight_grad_applies(geometry({2, 32, 14, 14, 32, 3, 3, 1, 1, 1, 1})));
+  CHECK(kernels::fast::row_winograd_applies(geometry({16, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1})));
+  CHECK_FALSE(kernels::fast::row_winograd_weight_grad_applies(geometry({16, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1})));
+  CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({15, 64, 7, 7, 64, 3, 3, 1, 1, 1, 1})));
   CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1})));
   CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 1, 1, 1, 2})));
   CHECK_FALSE(kernels::fast::row_winograd_applies(geometry({2, 16, 28, 28, 16, 3, 3, 2, 1, 1, 1})));
@@ -243,7 +265,8 @@ TEST_CASE("the direct 3x3 stem kernels match the reference at every edge and row
 TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
   // Batches of 3 share each image among the threads, 80 (or 4) give whole images to each: a GEMM
   // geometry (stride 2), a layer of 16 channels (Winograd, then 4 images of it), the stem (the
-  // in-place direct kernel), each enough work for
+  // in-place direct kernel), 7x7 planes in 3 or 4 groups of 8 images (shared, then whole groups,
+  // Winograd), each enough work for
   // two threads (worth_threads); a stride-2 1x1 shortcut and a 28x28 stem over 10 and 16 whole images,
   // which are enough only because each thread takes whole images (2.3 and 3.2 million FLOPs); and
   // small planes over two blocks of images (the weight gradient's joined sums, which always split
@@ -251,7 +274,8 @@ TEST_CASE("fast conv kernels give identical results for 1 and 2 threads") {
   for (const Case& c : {Case{3, 32, 28, 28, 32, 3, 3, 2, 1, 1, 1}, Case{3, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1},
                         Case{80, 1, 13, 28, 16, 3, 3, 1, 1, 1, 1}, Case{10, 1, 28, 28, 16, 3, 3, 1, 1, 1, 1},
                         Case{16, 16, 28, 28, 32, 1, 1, 2, 0, 1, 1}, Case{11, 8, 7, 7, 16, 3, 3, 1, 1, 1, 1},
-                        Case{4, 16, 14, 14, 8, 3, 3, 1, 1, 1, 1}}) {
+                        Case{4, 16, 14, 14, 8, 3, 3, 1, 1, 1, 1}, Case{24, 16, 7, 7, 16, 3, 3, 1, 1, 1, 1},
+                        Case{32, 16, 7, 7, 16, 3, 3, 1, 1, 1, 1}}) {
     const ConvGeometry g = geometry(c);
     const std::int64_t xs = g.N * g.C * g.H * g.W, ws = g.K * g.C * 9, ys = g.N * g.K * g.P * g.Q;
     const auto x = random_values(xs, 4), w = random_values(ws, 5), dy = random_values(ys, 6);
