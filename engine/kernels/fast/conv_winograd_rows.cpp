@@ -64,10 +64,11 @@ struct Plan : RowTiles {
 // outputs): with p = g0 + g2 and q = g0/24 + g2/6,
 //   U = (g0/4, -(p + g1)/6, -(p - g1)/6, q + g1/12, q - g1/12, g2)
 // (per call: with 64 channels each way, the general sum over G took a sixth of a batch-32 pass).
-void transform_weights(const RowWinograd& d, const Plan& plan, float* u) {
+void transform_weights(const RowWinograd& d, const Plan& plan, std::int64_t block, float* u) {
   const std::int64_t block_floats = d.inputs * 3 * kOutputs, xi_floats = plan.output_blocks * block_floats;
-  std::fill_n(u, kAlpha * xi_floats, 0.f);
-  for (std::int64_t o = 0; o < d.outputs; ++o) {
+  for (std::int64_t xi = 0; xi < kAlpha; ++xi)
+    std::fill_n(u + xi * xi_floats + block * block_floats, block_floats, 0.f);
+  for (std::int64_t o = block * kOutputs; o < std::min(d.outputs, (block + 1) * kOutputs); ++o) {
     const float factor = d.scale ? d.scale[o] : 1.f;
     for (std::int64_t i = 0; i < d.inputs; ++i) {
       // forward: w[o][i][r][s] scale[o]; flipped: w[i][o][2 - r][2 - s]
@@ -145,8 +146,10 @@ template <std::int64_t Vecs>
 // plus the bias, into y[o][e][π] (whole vectors, padding lanes included).
 void compute_block(const RowWinograd& d, const Plan& plan, const float* v, const float* u, std::int64_t block,
                    std::int64_t position_block, float* y) {
-  const std::int64_t first = position_block * kBlockLanes;
-  const std::int64_t count = std::min(kVecs, plan.vectors - position_block * kVecs);
+  // the blocks share the vectors evenly (9 vectors: 3 + 3 + 3, not 4 + 4 + 1)
+  const std::int64_t begin = position_block * plan.vectors / plan.position_blocks;
+  const std::int64_t count = (position_block + 1) * plan.vectors / plan.position_blocks - begin;
+  const std::int64_t first = begin * kVec;
   const std::int64_t u_floats = d.inputs * 3 * kOutputs;
   float* m = scratch(7, std::size_t(kAlpha * kOutputs * kBlockLanes));
   for (std::int64_t xi = 0; xi < kAlpha; ++xi) {
@@ -225,19 +228,25 @@ bool row_winograd_weight_grad_applies(const ConvGeometry& g) {
 void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
   const Plan plan(d.N, d.H, d.W, d.outputs);
   float* u = scratch(1, std::size_t(kAlpha * plan.output_blocks * d.inputs * 3 * kOutputs));
-  transform_weights(d, plan, u);
   float* zeros = scratch(5, std::size_t(d.W));
   std::fill_n(zeros, d.W, 0.f);
   const std::int64_t plane = d.H * d.W, items = plan.position_blocks * plan.output_blocks;
   const double flops = 2.0 * double(d.outputs * plane * 9 * d.inputs);
   const std::int64_t threads = worth_threads(double(d.N) * flops, d.N) ? max_threads() : 1;
   if (threads == 1) {
+    for (std::int64_t block = 0; block < plan.output_blocks; ++block) transform_weights(d, plan, block, u);
     for (std::int64_t group = 0; group < plan.groups; ++group) whole_group(d, plan, u, zeros, group, in, out);
     return;
   }
+  // The weights are transformed in the region too: for 64 channels one thread took a tenth of it.
   if (plan.groups % threads == 0 || plan.groups >= 8 * threads) {
-    ATTRAX_OMP(parallel for schedule(static))
-    for (std::int64_t group = 0; group < plan.groups; ++group) whole_group(d, plan, u, zeros, group, in, out);
+    ATTRAX_OMP(parallel) {
+      ATTRAX_OMP(for schedule(static))
+      for (std::int64_t block = 0; block < plan.output_blocks; ++block) transform_weights(d, plan, block, u);
+      ATTRAX_OMP(for schedule(static))
+      for (std::int64_t group = 0; group < plan.groups; ++group)
+        whole_group(d, plan, u, zeros, group, in, out);
+    }
     return;
   }
   // Fewer groups than threads (batch 1): the threads share every stage of every group.
@@ -245,6 +254,8 @@ void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
   float* v = scratch(0, std::size_t(plan.groups * v_floats));
   float* y = scratch(6, std::size_t(plan.groups * y_floats));
   ATTRAX_OMP(parallel) {
+    ATTRAX_OMP(for schedule(static) nowait)
+    for (std::int64_t block = 0; block < plan.output_blocks; ++block) transform_weights(d, plan, block, u);
     // image n is image n mod G of group n / G
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t k = 0; k < d.N * d.inputs; ++k) {
