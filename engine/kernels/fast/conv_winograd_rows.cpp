@@ -2,14 +2,16 @@
 // conv_winograd_rows_common.hpp). For one kernel column s, output rows 4t .. 4t+3 of a plane are a
 // 1-D correlation of the taps g_r = w[r][s] with the six padded input rows d_j = xpad[4t + j]
 // shifted by s, which F(4,3) computes as y = Aᵀ [(G g) ⊙ (Bᵀ d)]. Summed over the input channels i
-// and the kernel columns s, per image:
+// and the kernel columns s, per image (or group of small images, one after the other: RowTiles):
 //   V[ξ][i][π]     = Σ_j Bᵀ[ξ][j] xpad_i[4t + j][c]          π = t S + c, S = W + 2 (padded row)
 //   U[ξ][o][i][s]  = Σ_r G[ξ][r] w[o][i][r][s]
 //   M[ξ][o][π]     = Σ_{i,s} U[ξ][o][i][s] V[ξ][i][π + s]     six GEMMs, 3 · inputs deep
 //   out_o[4t+e][c] = bias[o] + Σ_ξ Aᵀ[e][ξ] M[ξ][o][π]        c < W, 4t + e < H
 // The positions π run over all tile rows of the image, one padded row after the other, so the
 // vector lanes are full but for each row's two padding columns (and the rows past H when H is not
-// a multiple of 4): those lanes are computed and never stored.
+// a multiple of 4): those lanes are computed and never stored. The output rows go through a
+// staging buffer y[o][e][π] (storing them straight from the registers with AVX-512 masked stores
+// was slower on Zen 4).
 #include "engine/kernels/fast/conv_winograd_rows.hpp"
 
 #include <algorithm>
@@ -32,7 +34,7 @@ constexpr std::int64_t kOutputs = 4;
 constexpr std::int64_t kVecs = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64 ? 4 : 2;
 constexpr std::int64_t kBlockLanes = kVecs * kVec;
 
-// Whether planes of `images` H x W planes leave enough of the lanes to pixels: half the FMAs, less
+// Whether groups of `images` H x W planes leave enough of the lanes to pixels: half the FMAs, less
 // the lanes lost to padding, pays at 28x28 (one image: 87.5% of 16 lanes used), 14x14 (77%) and
 // 7x7 in groups of eight images (68%), not for one 7x7 image (38%).
 bool fills_lanes(std::int64_t H, std::int64_t W, std::int64_t images) {
@@ -241,7 +243,8 @@ void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
     for (std::int64_t group = 0; group < plan.groups; ++group) whole_group(d, plan, u, zeros, group, in, out);
     return;
   }
-  // The weights are transformed in the region too: for 64 channels one thread took a tenth of it.
+  // The weights are transformed in the region too (on one thread before it, they took a tenth of a
+  // 64-channel 7x7 pass while the other thread waited).
   if (plan.groups % threads == 0 || plan.groups >= 8 * threads) {
     ATTRAX_OMP(parallel) {
       ATTRAX_OMP(for schedule(static))

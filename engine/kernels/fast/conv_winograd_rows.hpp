@@ -36,9 +36,9 @@ void row_winograd_3x3(const RowWinograd& d, const float* in, float* out);
 // direct GEMMs (where one image fills enough of the lanes).
 bool row_winograd_weight_grad_applies(const ConvGeometry& g);
 
-// x: [N,C,H,W], dy: [N,K,H,W] -> dw: [K,C,3,3] (overwritten) for a g that row_winograd_applies
-// to, with F(4,3) read backwards (see the .cpp). The images are summed in fixed blocks: the same
-// for any thread count.
+// x: [N,C,H,W], dy: [N,K,H,W] -> dw: [K,C,3,3] (overwritten) for a one-group 3x3 g at stride 1,
+// padding 1 and dilation 1, with F(4,3) read backwards (see the .cpp). The images are summed in
+// fixed blocks: the same for any thread count.
 void row_winograd_weight_grad(const ConvGeometry& g, const float* x, const float* dy, float* dw);
 
 }  // namespace attrax::kernels::fast

@@ -83,6 +83,7 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
   float* zeros = scratch(5, std::size_t(g.W));
   std::fill_n(zeros, g.W, 0.f);
   // where position m = (image, t, w) of the joined images meets tap (c, s) = 0: image X + t S + w
+  // (with the shifts s ≤ 2 no position reads past its padded row, so X's tail is never read)
   thread_local std::vector<std::int64_t> position_offsets;
   position_offsets.resize(std::size_t(joined * positions));
   for (std::int64_t i = 0; i < joined; ++i)
@@ -105,7 +106,6 @@ void weight_grad_gemms(const ConvGeometry& g, const float* x, const float* dy, f
           const std::int64_t n = first_n + i;
           for (std::int64_t c = 0; c < C; ++c)
             winograd_rows::transform_input(tiles, C, x + (n * C + c) * plane, zeros, c, 0, xt + i * x_floats);
-          winograd_rows::clear_tail(tiles, C, 1, xt + i * x_floats);
           for (std::int64_t k = 0; k < K; ++k)
             transform_dy(tiles, K, dy + (n * K + k) * plane, zeros, k, dy_t);
           for (std::int64_t xi = 0; xi < kAlpha; ++xi)
