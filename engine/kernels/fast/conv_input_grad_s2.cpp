@@ -59,18 +59,6 @@ inline void interleave(const Vec& a, const Vec& b, Vec& low, Vec& high) {
 #endif
 }
 
-// src[1 .. kVec], given v = src[0 .. kVec). AVX-512 shifts v and the next vector by a lane: left to
-// itself, GCC folds an unaligned load into every FMA that uses it, each one split across two cache
-// lines (the kernel ran at 51% of the FMA peak that way, 63% with the shift, one thread).
-inline Vec one_lane_on(const float* src, [[maybe_unused]] const Vec& v) {
-#if XSIMD_WITH_AVX512F
-  const __m512i next = _mm512_castps_si512(Vec::load_unaligned(src + kVec));
-  return _mm512_castsi512_ps(_mm512_alignr_epi32(next, _mm512_castps_si512(v), 1));
-#else
-  return Vec::load_unaligned(src + 1);
-#endif
-}
-
 // Where the half vector at positions m .. m + kHalf - 1 (one dy row t) goes: dx columns
 // 2u .. 2u + kVec - 1 of row 2t + ε, those inside the plane (none past the last row).
 struct Run {
@@ -106,7 +94,8 @@ void tile(const Problem& p, std::int64_t c0, std::int64_t m0) {
 #pragma GCC unroll 4
       for (std::int64_t l = 0; l < L; ++l) at_u[l] = Vec::load_unaligned(src + l * kVec);
 #pragma GCC unroll 4
-      for (std::int64_t l = 0; l < L; ++l) at_next[l] = one_lane_on(src + l * kVec, at_u[l]);
+      for (std::int64_t l = 0; l < L; ++l)
+        at_next[l] = lanes_on<1>(src + l * kVec, at_u[l], Vec::load_unaligned(src + (l + 1) * kVec));
 #pragma GCC unroll 8
       for (std::int64_t i = 0; i < I; ++i) {
         const float* wr = wk + i * 9 + kRow[j] * 3;  // w[k][c0 + i][r][0..2]

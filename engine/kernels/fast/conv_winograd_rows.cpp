@@ -71,18 +71,18 @@ struct Plan : RowTiles {
 constexpr float kSixth = 1.f / 6, kTwelfth = 1.f / 12, kTwentyFourth = 1.f / 24;
 void transform_weights(const RowWinograd& d, const Plan& plan, std::int64_t block, float* u) {
   const std::int64_t block_floats = d.inputs * 3 * kOutputs, xi_floats = plan.output_blocks * block_floats;
-  for (std::int64_t xi = 0; xi < kAlpha; ++xi)
-    std::fill_n(u + xi * xi_floats + block * block_floats, block_floats, 0.f);
-  for (std::int64_t o = block * kOutputs; o < std::min(d.outputs, (block + 1) * kOutputs); ++o) {
-    const float factor = d.scale ? d.scale[o] : 1.f;
+  for (std::int64_t o = block * kOutputs; o < (block + 1) * kOutputs; ++o) {
+    const bool real = o < d.outputs;
+    const float factor = real && d.scale ? d.scale[o] : 1.f;
     for (std::int64_t i = 0; i < d.inputs; ++i) {
       // forward: w[o][i][r][s] scale[o]; flipped: w[i][o][2 - r][2 - s]
-      const float* taps = d.weights + (d.flipped ? i * d.outputs + o : o * d.inputs + i) * 9;
+      const std::int64_t first_tap = real ? (d.flipped ? i * d.outputs + o : o * d.inputs + i) * 9 : 0;
+      const float* taps = d.weights + first_tap;
       float* out = u + (o / kOutputs * d.inputs + i) * 3 * kOutputs + o % kOutputs;
       for (std::int64_t s = 0; s < 3; ++s) {
-        const float g0 = d.flipped ? taps[8 - s] : taps[s] * factor;
-        const float g1 = d.flipped ? taps[5 - s] : taps[3 + s] * factor;
-        const float g2 = d.flipped ? taps[2 - s] : taps[6 + s] * factor;
+        const float g0 = !real ? 0.f : d.flipped ? taps[8 - s] : taps[s] * factor;
+        const float g1 = !real ? 0.f : d.flipped ? taps[5 - s] : taps[3 + s] * factor;
+        const float g2 = !real ? 0.f : d.flipped ? taps[2 - s] : taps[6 + s] * factor;
         const float p = g0 + g2, q = g0 * kTwentyFourth + g2 * kSixth;
         float* at = out + s * kOutputs;
         at[0] = g0 * 0.25f;
@@ -94,22 +94,6 @@ void transform_weights(const RowWinograd& d, const Plan& plan, std::int64_t bloc
       }
     }
   }
-}
-
-// v[Shift .. Shift + kVec) given the aligned vectors here = v[0 .. kVec) and next = v[kVec .. 2 kVec):
-// an in-register shift where the instruction set has one. Left to itself, GCC folds an unaligned
-// load into every FMA that uses it, all but one in kVec of them split across two cache lines.
-template <int Shift>
-inline Vec lanes_on([[maybe_unused]] const float* v, [[maybe_unused]] const Vec& here,
-                    [[maybe_unused]] const Vec& next) {
-#if XSIMD_WITH_AVX512F
-  const __m512i low = _mm512_castps_si512(here), high = _mm512_castps_si512(next);
-  return _mm512_castsi512_ps(_mm512_alignr_epi32(high, low, Shift));
-#elif XSIMD_WITH_NEON64
-  return vextq_f32(here, next, Shift);
-#else
-  return Vec::load_unaligned(v + Shift);
-#endif
 }
 
 // m[o][j] = Σ_{i,s} u[i][s][o] · v[i][j kVec + s ...] for the kOutputs x Vecs block of one ξ (v and
