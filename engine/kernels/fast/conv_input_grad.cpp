@@ -41,6 +41,33 @@ struct PaddedDy {
   std::int64_t top, left, Pp, Qp;
 };
 
+// Positions of dx in phase φ along one axis: the h < H with (h + pad) mod stride = φ.
+std::int64_t phase_extent(std::int64_t H, std::int64_t pad, std::int64_t stride, std::int64_t phi) {
+  const std::int64_t first = (phi - pad % stride + stride) % stride;
+  return first < H ? (H - 1 - first) / stride + 1 : 0;
+}
+
+// Rows a phase GEMM computes with tiles of `rows` positions, each tile within one phase.
+std::int64_t computed_rows(const ConvGeometry& g, std::int64_t rows) {
+  std::int64_t total = 0;
+  for (std::int64_t phi_h = 0; phi_h < g.stride_h; ++phi_h)
+    for (std::int64_t phi_w = 0; phi_w < g.stride_w; ++phi_w)
+      total += ceil_div(phase_extent(g.H, g.pad_h, g.stride_h, phi_h) *
+                            phase_extent(g.W, g.pad_w, g.stride_w, phi_w),
+                        rows) *
+               rows;
+  return total;
+}
+
+// With 32 vector registers, tiles of seven positions (14 sums) when they waste fewer rows than six:
+// a 7x7 phase (ResNet's 14 -> 7 layers) is seven whole tiles instead of 54 rows for 49, and each
+// tile is one phase row, stored with the compile-time pattern kEveryOther.
+using SevenRowTile = TileShape<7, 2>;
+bool seven_row_tiles_pay(const ConvGeometry& g, std::int64_t Cg) {
+  return (XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64) && Cg > kVec &&
+         computed_rows(g, SevenRowTile::rows) < computed_rows(g, WideTile::rows);
+}
+
 // The input gradient as one implicit GEMM per stride phase, with micro-tiles of Shape: rows are
 // positions of a phase, columns input channels.
 template <class Shape>
@@ -117,8 +144,10 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
       tile_gemm<Shape>(phase.taps, rows, TableOffsets{tap_table + phase.first_tap},
                        panel_weights + phase.first_tap * N, tile, false);
       const std::int64_t* out = output_table + phase.first_position + t.first;
-      if (t.count == R && consecutive(out, R))
+      if (t.count == R && spaced(out, R, 1))
         store_transposed<Shape>(tile, R, columns, kConsecutive, g.H * g.W, dx_panel + out[0]);
+      else if (t.count == R && spaced(out, R, 2))
+        store_transposed<Shape>(tile, R, columns, kEveryOther, g.H * g.W, dx_panel + out[0]);
       else
         store_transposed<Shape>(tile, t.count, columns, out, g.H * g.W, dx_panel);
     }
@@ -180,6 +209,7 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
     return direct_conv(direct, source, dx);
   }
 
+  if (seven_row_tiles_pay(g, Cg)) return phase_gemms<SevenRowTile>(g, w, dx, {top, left, Pp, Qp}, source);
   with_tile_shape(Cg, [&](auto shape) {
     phase_gemms<decltype(shape)>(g, w, dx, {top, left, Pp, Qp}, source);
   });

@@ -136,11 +136,13 @@ inline void direct_tile(std::int64_t depth, const float* const* rows, const std:
 // time, it turns the transposed stores below into vector inserts and stores instead of scalar stores
 // through loaded indices (measured: 78% → 89% of a stride-1 input gradient's time in its FMA loop).
 inline constexpr std::int64_t kConsecutive[kMaxTileRows] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+// Positions two apart: one row of a stride-2 phase.
+inline constexpr std::int64_t kEveryOther[kMaxTileRows] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22};
 
-// Whether index[i] = index[0] + i for every i < rows.
-inline bool consecutive(const std::int64_t* index, std::int64_t rows) {
+// Whether index[i] = index[0] + step · i for every i < rows.
+inline bool spaced(const std::int64_t* index, std::int64_t rows, std::int64_t step) {
   for (std::int64_t i = 1; i < rows; ++i)
-    if (index[i] != index[0] + i) return false;
+    if (index[i] != index[0] + step * i) return false;
   return true;
 }
 
