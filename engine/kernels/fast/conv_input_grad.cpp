@@ -52,20 +52,16 @@ std::int64_t computed_rows(const ConvGeometry& g, std::int64_t rows) {
   std::int64_t total = 0;
   for (std::int64_t phi_h = 0; phi_h < g.stride_h; ++phi_h)
     for (std::int64_t phi_w = 0; phi_w < g.stride_w; ++phi_w)
-      total += ceil_div(phase_extent(g.H, g.pad_h, g.stride_h, phi_h) *
-                            phase_extent(g.W, g.pad_w, g.stride_w, phi_w),
-                        rows) *
-               rows;
+      total += rows_in_tiles(phase_extent(g.H, g.pad_h, g.stride_h, phi_h) *
+                                 phase_extent(g.W, g.pad_w, g.stride_w, phi_w),
+                             rows);
   return total;
 }
 
-// With 32 vector registers, tiles of seven positions (14 sums) when they waste fewer rows than six:
-// a 7x7 phase (ResNet's 14 -> 7 layers) is seven whole tiles instead of 54 rows for 49, and each
-// tile is one phase row, stored with the compile-time pattern kEveryOther.
-using SevenRowTile = TileShape<7, 2>;
+// Tiles of seven positions when they waste fewer rows than six: a 7x7 phase (ResNet's 14 -> 7
+// layers) is seven tiles, each one phase row, stored with the compile-time pattern kEveryOther.
 bool seven_row_tiles_pay(const ConvGeometry& g, std::int64_t Cg) {
-  return (XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64) && Cg > kVec &&
-         computed_rows(g, SevenRowTile::rows) < computed_rows(g, WideTile::rows);
+  return kSevenRowTiles && Cg > kVec && computed_rows(g, SevenRowTile::rows) < computed_rows(g, WideTile::rows);
 }
 
 // The input gradient as one implicit GEMM per stride phase, with micro-tiles of Shape: rows are

@@ -160,18 +160,23 @@ TEST_CASE("the stride-2 3x3 input gradient: both row parities, odd and even plan
   CHECK_FALSE(kernels::fast::input_grad_s2_applies(geometry({2, 16, 28, 28, 32, 3, 3, 1, 1, 1, 1})));
 }
 
-TEST_CASE("phase GEMMs in tiles of seven positions: whole phase rows, tails and groups") {
-  // With more than one vector of dx channels, a stride-2 input gradient whose phases waste fewer
-  // rows in tiles of seven runs them (AVX-512, AArch64): 14x14 and 14x13 planes give 7x7 phases
-  // (each tile one phase row, positions two apart) and 7x6 ones (tiles across phase rows); 3x3 and
-  // 5x5 kernels, groups, channel tails past two vectors, dy depth from 3 to 40 channels.
+TEST_CASE("GEMMs in tiles of seven positions: whole rows, tails and groups") {
+  // With more than one vector of channels, GEMMs whose positions waste fewer rows in tiles of seven
+  // run them (AVX-512, AArch64). Input gradients: 14x14 and 14x13 planes give 7x7 stride-2 phases
+  // (each tile one phase row, positions two apart) and 7x6 ones (tiles across phase rows), with 3x3
+  // and 5x5 kernels, groups, channel tails past two vectors, dy depth from 3 to 40 channels.
+  // Forward: 7x7 outputs (3x3 and 1x1 kernels at stride 2) and 5x5 ones (a tail of four).
   using kernels::fast::kVec;
-  for (std::int64_t channels : {kVec + 1, 2 * kVec, 2 * kVec + 3})
+  for (std::int64_t channels : {kVec + 1, 2 * kVec, 2 * kVec + 3}) {
     for (std::int64_t width : {14, 13}) {
       check_case({2, channels, 14, width, 40, 3, 3, 2, 1, 1, 1});
       check_case({3, channels, 14, width, 3, 5, 5, 2, 2, 1, 1});
       check_case({2, 2 * channels, 14, width, 6, 3, 3, 2, 1, 1, 2});
     }
+    check_case({2, 5, 14, 14, channels, 3, 3, 2, 1, 1, 1});
+    check_case({2, 9, 14, 14, channels, 1, 1, 2, 0, 1, 1});
+    check_case({3, 6, 10, 10, channels, 3, 3, 2, 1, 1, 1});
+  }
 }
 
 TEST_CASE("the Winograd F(4,3) row kernels: tile-row tails, narrow and wide rows, channel blocks, batches") {
