@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Runs `attrax bench` of two attrax binaries A and B alternately (A, B, A, B, ...), several rounds,
+"""Runs `attrax bench` of two attrax binaries A and B alternately (A, B, B, A, A, B, ...), several rounds,
 and prints per key the median and the min-max range of each, and B's advantage over A (above 1
 means B is faster). It is for comparing a kernel change against the commit before it, on a machine
-too noisy for one run of each: alternating the two lets the machine's load fall on both alike.
+too noisy for one run of each: alternating the two lets the machine's load fall on both alike, and
+swapping the order every round cancels the edge of running second (on 2 December a kernel harness
+run right after another one read 1.2x faster, whichever binary it was).
 
 Build the commit before the change in a git worktree, then compare:
 
@@ -109,8 +111,12 @@ def main():
     runs_a, runs_b = [], []
     for i in range(args.rounds):
         print(f"round {i + 1}/{args.rounds}", file=sys.stderr)
-        runs_a.append(run_json(command_a))
-        runs_b.append(run_json(command_b))
+        if i % 2 == 0:
+            runs_a.append(run_json(command_a))
+            runs_b.append(run_json(command_b))
+        else:
+            runs_b.append(run_json(command_b))
+            runs_a.append(run_json(command_a))
 
     timing = f"reps {args.reps or 'default'}, {'fastest' if args.fastest else 'median'}"
     print(f"threads {args.threads}, rounds {args.rounds}, conv layers: {timing}")

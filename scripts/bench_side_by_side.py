@@ -2,7 +2,8 @@
 """Runs `attrax bench` and PyTorch's torch_ref.py one right after the other, several times, and prints
 per workload both medians and the median of the per-pair ratios (attrax's advantage: above 1 means
 attrax is faster). On a shared machine a single pair can be off by 2x; pairing each attrax run with
-the PyTorch run next to it, and taking the median over pairs, keeps the ratios steady.
+the PyTorch run next to it, and taking the median over pairs, keeps the ratios steady. Every other
+pair runs PyTorch first, so that neither program always has the edge of running second.
 
     scripts/bench_side_by_side.py [--attrax build/cli/attrax] [--threads 2] [--pairs 3]
                                   [--filter S] [--markdown]
@@ -54,8 +55,12 @@ def main():
     ours, theirs = [], []
     for i in range(args.pairs):
         print(f"pair {i + 1}/{args.pairs}", file=sys.stderr)
-        ours.append(run_json(attrax_cmd))
-        theirs.append(run_json(torch_cmd))
+        if i % 2 == 0:
+            ours.append(run_json(attrax_cmd))
+            theirs.append(run_json(torch_cmd))
+        else:
+            theirs.append(run_json(torch_cmd))
+            ours.append(run_json(attrax_cmd))
 
     peaks = [run["fma_peak_gflops"] for run in ours]
     keys = [k for k in theirs[0] if k in ours[0]]
