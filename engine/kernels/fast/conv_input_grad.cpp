@@ -64,6 +64,28 @@ bool seven_row_tiles_pay(const ConvGeometry& g, std::int64_t Cg) {
   return kSevenRowTiles && Cg > kVec && computed_rows(g, SevenRowTile::rows) < computed_rows(g, WideTile::rows);
 }
 
+// out[index[k RS + rs] Width + j] = w[k][first + j][rs] for first = panel Width, zero past Cg: the
+// panel rows of the taps (k, rs) wherever the phases put them. Each k's [Cg][RS] block is read in
+// blocks of kVec channels x kVec taps, transposed in registers (one element at a time, packing
+// took a third of a batch-1 7x7 64-channel input gradient).
+template <std::int64_t Width>
+void pack_by_taps(const float* w, std::int64_t Kg, std::int64_t Cg, std::int64_t RS, const std::int64_t* index,
+                  std::int64_t panel, float* out) {
+  const std::int64_t first = panel * Width;
+  for (std::int64_t k = 0; k < Kg; ++k)
+    for (std::int64_t j0 = 0; j0 < Width; j0 += kVec)
+      for (std::int64_t rs0 = 0; rs0 < RS; rs0 += kVec) {
+        const std::int64_t taps = std::min(kVec, RS - rs0);
+        Vec rows[kVec];
+        for (std::int64_t i = 0; i < kVec; ++i) {
+          const std::int64_t c = first + j0 + i;
+          rows[i] = c < Cg ? load_first(w + (k * Cg + c) * RS + rs0, taps) : Vec(0.f);
+        }
+        transpose_block(rows);
+        for (std::int64_t t = 0; t < taps; ++t) rows[t].store_aligned(out + index[k * RS + rs0 + t] * Width + j0);
+      }
+}
+
 // The input gradient as one implicit GEMM per stride phase, with micro-tiles of Shape: rows are
 // positions of a phase, columns input channels.
 template <class Shape>
@@ -72,10 +94,11 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
   const std::int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, RS = g.R * g.S;
   const std::int64_t top = pad.top, left = pad.left, Qp = pad.Qp, plane = pad.Pp * pad.Qp;
   const std::int64_t panels = ceil_div(Cg, N);
-  thread_local std::vector<std::int64_t> tap_offsets, tap_weight, bases, outputs;
+  thread_local std::vector<std::int64_t> tap_offsets, tap_index, bases, outputs;
   thread_local std::vector<Phase> phases;
   thread_local std::vector<Tile> tiles;
-  tap_offsets.clear(); tap_weight.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
+  tap_offsets.clear(); bases.clear(); outputs.clear(); phases.clear(); tiles.clear();
+  tap_index.assign(std::size_t(Kg * RS), 0);
   for (std::int64_t phi_h = 0; phi_h < g.stride_h; ++phi_h) {
     for (std::int64_t phi_w = 0; phi_w < g.stride_w; ++phi_w) {
       Phase phase{std::int64_t(tap_offsets.size()), 0, std::int64_t(bases.size()), 0};
@@ -84,8 +107,8 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
       for (std::int64_t k = 0; k < Kg; ++k)
         for (const auto& [r, shift_r] : rows)
           for (const auto& [s, shift_s] : cols) {
+            tap_index[std::size_t((k * g.R + r) * g.S + s)] = std::int64_t(tap_offsets.size());
             tap_offsets.push_back(k * plane - shift_r * Qp - shift_s);
-            tap_weight.push_back((k * Cg * g.R + r) * g.S + s);  // w[k][0][r][s] in the group
           }
       for (std::int64_t h = (phi_h - g.pad_h % g.stride_h + g.stride_h) % g.stride_h; h < g.H; h += g.stride_h)
         for (std::int64_t x = (phi_w - g.pad_w % g.stride_w + g.stride_w) % g.stride_w; x < g.W; x += g.stride_w) {
@@ -103,7 +126,7 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
 
   // The tables are this thread's; the parallel region reads them through these pointers.
   const std::int64_t* tap_table = tap_offsets.data();
-  const std::int64_t* weight_offset = tap_weight.data();
+  const std::int64_t* index_of_tap = tap_index.data();
   const std::int64_t* base_table = bases.data();
   const std::int64_t* output_table = outputs.data();
   const Phase* phase_list = phases.data();
@@ -116,9 +139,7 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
     ATTRAX_OMP(for schedule(static) nowait)
     for (std::int64_t gp = 0; gp < g.groups * panels; ++gp) {
       const float* wg = w + (gp / panels) * Kg * Cg * RS;
-      pack_panel<N>(all_taps, Cg, gp % panels, [&](std::int64_t tap, std::int64_t c) {
-        return wg[weight_offset[tap] + c * RS];
-      }, packed + gp * all_taps * N);
+      pack_by_taps<N>(wg, Kg, Cg, RS, index_of_tap, gp % panels, packed + gp * all_taps * N);
     }
   };
   // item = (group, panel, chunk of about 24 positions: kChunk tiles of up to R of one phase each)
