@@ -66,8 +66,8 @@ bool seven_row_tiles_pay(const ConvGeometry& g, std::int64_t Cg) {
 
 // out[index[k RS + rs] Width + j] = w[k][first + j][rs] for first = panel Width, zero past Cg: the
 // panel rows of the taps (k, rs) wherever the phases put them. Each k's [Cg][RS] block is read in
-// blocks of kVec channels x kVec taps, transposed in registers (one element at a time, packing
-// took a third of a batch-1 7x7 64-channel input gradient).
+// blocks of kVec channels x kVec taps and transposed in registers (packed element by element
+// through a table, the weights took a third of a batch-1 7x7 64-channel input gradient).
 template <std::int64_t Width>
 void pack_by_taps(const float* w, std::int64_t Kg, std::int64_t Cg, std::int64_t RS, const std::int64_t* index,
                   std::int64_t panel, float* out) {
