@@ -3,8 +3,7 @@
 and prints per key the median and the min-max range of each, and B's advantage over A (above 1
 means B is faster). It is for comparing a kernel change against the commit before it, on a machine
 too noisy for one run of each: alternating the two lets the machine's load fall on both alike, and
-swapping the order every round cancels the edge of running second (on 2 December a kernel harness
-run right after another one read 1.2x faster, whichever binary it was).
+swapping the order every round cancels the edge of running second (bench_runs.alternate).
 
 Build the commit before the change in a git worktree, then compare:
 
@@ -25,19 +24,10 @@ rounds of the ratio of B's run to A's run in the same round: B / A for rates, A 
 was.
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 
-
-def run_json(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"bench_ab.py: {' '.join(command)} exited with {result.returncode}: "
-                 f"{result.stderr.strip()}")
-    return json.loads(result.stdout)
+from bench_runs import alternate
 
 
 def advantage(key, a, b):
@@ -108,15 +98,7 @@ def print_table(table, markdown):
 def main():
     args = parse_args()
     command_a, command_b = bench_command(args.a, args), bench_command(args.b, args)
-    runs_a, runs_b = [], []
-    for i in range(args.rounds):
-        print(f"round {i + 1}/{args.rounds}", file=sys.stderr)
-        if i % 2 == 0:
-            runs_a.append(run_json(command_a))
-            runs_b.append(run_json(command_b))
-        else:
-            runs_b.append(run_json(command_b))
-            runs_a.append(run_json(command_a))
+    runs_a, runs_b = alternate(command_a, command_b, args.rounds, "round")
 
     timing = f"reps {args.reps or 'default'}, {'fastest' if args.fastest else 'median'}"
     print(f"threads {args.threads}, rounds {args.rounds}, conv layers: {timing}")

@@ -3,7 +3,8 @@
 per workload both medians and the median of the per-pair ratios (attrax's advantage: above 1 means
 attrax is faster). On a shared machine a single pair can be off by 2x; pairing each attrax run with
 the PyTorch run next to it, and taking the median over pairs, keeps the ratios steady. Every other
-pair runs PyTorch first, so that neither program always has the edge of running second.
+pair runs PyTorch first, so that neither program always has the edge of running second
+(bench_runs.alternate).
 
     scripts/bench_side_by_side.py [--attrax build/cli/attrax] [--threads 2] [--pairs 3]
                                   [--filter S] [--markdown]
@@ -12,19 +13,13 @@ torch_ref.py runs under /usr/bin/python3 (Debian's python3-torch); it always run
 and only the keys both programs report are compared.
 """
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
+
+from bench_runs import alternate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TORCH_REF = os.path.join(HERE, "..", "..", "shared", "bench", "torch_ref.py")
-
-
-def run_json(command):
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 def advantage(key, ours, theirs):
@@ -52,15 +47,7 @@ def main():
         attrax_cmd += ["--filter", args.filter]
     torch_cmd = ["/usr/bin/python3", args.torch_ref, str(args.threads), "--json"]
 
-    ours, theirs = [], []
-    for i in range(args.pairs):
-        print(f"pair {i + 1}/{args.pairs}", file=sys.stderr)
-        if i % 2 == 0:
-            ours.append(run_json(attrax_cmd))
-            theirs.append(run_json(torch_cmd))
-        else:
-            theirs.append(run_json(torch_cmd))
-            ours.append(run_json(attrax_cmd))
+    ours, theirs = alternate(attrax_cmd, torch_cmd, args.pairs, "pair")
 
     peaks = [run["fma_peak_gflops"] for run in ours]
     keys = [k for k in theirs[0] if k in ours[0]]

@@ -100,8 +100,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
                             weights, bias};
     return direct_conv(direct, source, y);
   }
-  const std::int64_t PQ = g.P * g.Q;
-  if (kSevenRowTiles && Kg > kVec && rows_in_tiles(PQ, SevenRowTile::rows) < rows_in_tiles(PQ, WideTile::rows))
+  if (seven_row_tiles_pay(Kg, [&](std::int64_t rows) { return rows_in_tiles(g.P * g.Q, rows); }))
     return forward_gemm<SevenRowTile>(g, x, w, bias, y, scale);
   with_tile_shape(Kg, [&](auto shape) { forward_gemm<decltype(shape)>(g, x, w, bias, y, scale); });
 }

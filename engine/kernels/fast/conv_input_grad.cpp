@@ -41,9 +41,13 @@ struct PaddedDy {
   std::int64_t top, left, Pp, Qp;
 };
 
-// Positions of dx in phase φ along one axis: the h < H with (h + pad) mod stride = φ.
+// The first h with (h + pad) mod stride = φ: dx positions of phase φ along one axis are first,
+// first + stride, ... below H.
+std::int64_t phase_first(std::int64_t pad, std::int64_t stride, std::int64_t phi) {
+  return (phi - pad % stride + stride) % stride;
+}
 std::int64_t phase_extent(std::int64_t H, std::int64_t pad, std::int64_t stride, std::int64_t phi) {
-  const std::int64_t first = (phi - pad % stride + stride) % stride;
+  const std::int64_t first = phase_first(pad, stride, phi);
   return first < H ? (H - 1 - first) / stride + 1 : 0;
 }
 
@@ -56,12 +60,6 @@ std::int64_t computed_rows(const ConvGeometry& g, std::int64_t rows) {
                                  phase_extent(g.W, g.pad_w, g.stride_w, phi_w),
                              rows);
   return total;
-}
-
-// Tiles of seven positions when they waste fewer rows than six: a 7x7 phase (ResNet's 14 -> 7
-// layers) is seven tiles, each one phase row, stored with the compile-time pattern kEveryOther.
-bool seven_row_tiles_pay(const ConvGeometry& g, std::int64_t Cg) {
-  return kSevenRowTiles && Cg > kVec && computed_rows(g, SevenRowTile::rows) < computed_rows(g, WideTile::rows);
 }
 
 // out[index[k RS + rs] Width + j] = w[k][first + j][rs] for first = panel Width, zero past Cg: the
@@ -110,8 +108,8 @@ void phase_gemms(const ConvGeometry& g, const float* w, float* dx, const PaddedD
             tap_index[std::size_t((k * g.R + r) * g.S + s)] = std::int64_t(tap_offsets.size());
             tap_offsets.push_back(k * plane - shift_r * Qp - shift_s);
           }
-      for (std::int64_t h = (phi_h - g.pad_h % g.stride_h + g.stride_h) % g.stride_h; h < g.H; h += g.stride_h)
-        for (std::int64_t x = (phi_w - g.pad_w % g.stride_w + g.stride_w) % g.stride_w; x < g.W; x += g.stride_w) {
+      for (std::int64_t h = phase_first(g.pad_h, g.stride_h, phi_h); h < g.H; h += g.stride_h)
+        for (std::int64_t x = phase_first(g.pad_w, g.stride_w, phi_w); x < g.W; x += g.stride_w) {
           const std::int64_t t = (h + g.pad_h - phi_h) / g.stride_h, u = (x + g.pad_w - phi_w) / g.stride_w;
           bases.push_back((t + top) * Qp + u + left);
           outputs.push_back(h * g.W + x);
@@ -226,7 +224,10 @@ void conv2d_input_grad(const ConvGeometry& g, const float* dy, const float* w, f
     return direct_conv(direct, source, dx);
   }
 
-  if (seven_row_tiles_pay(g, Cg)) return phase_gemms<SevenRowTile>(g, w, dx, {top, left, Pp, Qp}, source);
+  // A 7x7 phase (ResNet's 14 -> 7 layers) is seven tiles of seven, each one phase row, stored with
+  // the compile-time pattern kEveryOther.
+  if (seven_row_tiles_pay(Cg, [&](std::int64_t rows) { return computed_rows(g, rows); }))
+    return phase_gemms<SevenRowTile>(g, w, dx, {top, left, Pp, Qp}, source);
   with_tile_shape(Cg, [&](auto shape) {
     phase_gemms<decltype(shape)>(g, w, dx, {top, left, Pp, Qp}, source);
   });

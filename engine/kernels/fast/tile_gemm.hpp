@@ -33,6 +33,12 @@ constexpr bool kSevenRowTiles = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64;
 inline std::int64_t rows_in_tiles(std::int64_t positions, std::int64_t rows) {
   return (positions + rows - 1) / rows * rows;
 }
+// Whether a GEMM over `columns` channels takes SevenRowTile: with more than one vector of channels,
+// when it computes fewer rows in tiles of seven than in tiles of six (computed_rows(tile rows)).
+template <class ComputedRows>
+bool seven_row_tiles_pay(std::int64_t columns, ComputedRows computed_rows) {
+  return kSevenRowTiles && columns > kVec && computed_rows(SevenRowTile::rows) < computed_rows(WideTile::rows);
+}
 
 // The tile shape for `columns` channels.
 template <class Work>
