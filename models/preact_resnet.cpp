@@ -20,8 +20,8 @@ PreActBlock::PreActBlock(std::int64_t in, std::int64_t out, std::int64_t stride,
 }
 
 Tensor PreActBlock::forward(const Tensor& x) {
-  const Tensor h = (*relu1_)((*bn1_)(x));
-  const Tensor out = (*conv2_)((*relu2_)((*bn2_)((*conv1_)(h))));
+  const Tensor h = nn::batch_norm_activation(*bn1_, *relu1_, x);
+  const Tensor out = (*conv2_)(nn::batch_norm_activation(*bn2_, *relu2_, (*conv1_)(h)));
   return out + (downsample_ ? (*downsample_)(h) : x);
 }
 
@@ -52,7 +52,7 @@ PreActResNet::PreActResNet(const ModelConfig& config, Generator& gen) : Classifi
 
 Tensor PreActResNet::logits(const Tensor& z) {
   Tensor a = (*layer3_)((*layer2_)((*layer1_)((*conv1_)(z))));
-  return (*fc_)((*avgpool_)((*relu_)((*bn_)(a))));
+  return (*fc_)((*avgpool_)(nn::batch_norm_activation(*bn_, *relu_, a)));
 }
 
 }  // namespace attrax::models

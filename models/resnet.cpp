@@ -32,10 +32,13 @@ BasicBlock::BasicBlock(std::int64_t in, std::int64_t out, std::int64_t stride,
   relu2_ = &register_module("relu2", std::make_unique<nn::Activation>(act));
 }
 
-// Each convolution and its batch norm go through nn::conv_batch_norm (one folded op in eval mode).
+// relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)): each convolution, its batch norm, the residual
+// add and the activation go through nn::conv_batch_norm_activation (one folded convolution in eval
+// mode, one fused batch-norm op in training).
 Tensor BasicBlock::forward(const Tensor& x) {
-  const Tensor out = nn::conv_batch_norm(*conv2_, *bn2_, (*relu1_)(nn::conv_batch_norm(*conv1_, *bn1_, x)));
-  return (*relu2_)(out + shortcut(x));
+  const Tensor h = nn::conv_batch_norm_activation(*conv1_, *bn1_, *relu1_, x);
+  const Tensor skip = shortcut(x);
+  return nn::conv_batch_norm_activation(*conv2_, *bn2_, *relu2_, h, skip);
 }
 
 Tensor BasicBlock::shortcut(const Tensor& x) {
@@ -69,7 +72,7 @@ ResNet::ResNet(const ModelConfig& config, Generator& gen) : Classifier(config) {
 }
 
 Tensor ResNet::logits(const Tensor& z) {
-  Tensor a = (*relu_)(nn::conv_batch_norm(*conv1_, *bn1_, z));
+  Tensor a = nn::conv_batch_norm_activation(*conv1_, *bn1_, *relu_, z);
   a = (*layer3_)((*layer2_)((*layer1_)(a)));
   return (*fc_)((*avgpool_)(a));
 }

@@ -141,10 +141,18 @@ void batch_norm_apply(const AxisGeometry& g, const T* x, const T* scale, const T
 }
 
 template <class T>
+void batch_norm_apply_relu(const AxisGeometry& g, const T* x, const T* scale, const T* shift, const T* residual,
+                           T* y) {
+  if constexpr (std::is_same_v<T, float>) return fast::batch_norm_apply_relu(g, x, scale, shift, residual, y);
+  else reference::batch_norm_apply_relu(g, x, scale, shift, residual, y);
+}
+
+template <class T>
 void batch_norm_backward(const AxisGeometry& g, const T* x, const T* grad, const T* mean,
-                         const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta) {
-  if constexpr (std::is_same_v<T, float>) return fast::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta);
-  else reference::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta);
+                         const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta,
+                         const ReluGate<T>* gate = nullptr) {
+  if constexpr (std::is_same_v<T, float>) return fast::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta, gate);
+  else reference::batch_norm_backward(g, x, grad, mean, invstd, gamma, dx, dgamma, dbeta, gate);
 }
 
 template <class T>

@@ -17,4 +17,14 @@ struct BatchNormOptions {
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor running_mean,
                   Tensor running_var, const BatchNormOptions& options = {});
 
+// relu(batch_norm(x, ...) + residual) as one op (residual of x's shape and dtype, or undefined:
+// relu(batch_norm(x, ...))), the pair and the triple every ResNet repeats. In training one pass
+// writes y from x and the statistics, and the backward pass takes the ReLU's gate [y > 0] inside
+// batch norm's two passes (recomputing it from x when there is no residual), so neither batch norm's
+// output nor the gated gradient is stored: two to five fewer passes over the activation than the
+// composition. Values and gradients of every order are the composition's; a GradientRules override
+// of ReLU applies here as at a separate relu (with the recomputed input). Eval mode composes the ops.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor running_mean,
+                       Tensor running_var, const BatchNormOptions& options = {}, const Tensor& residual = {});
+
 }  // namespace attrax

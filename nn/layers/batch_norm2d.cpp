@@ -29,6 +29,12 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
                     {.training = is_training(), .momentum = momentum_, .eps = eps_});
 }
 
+Tensor BatchNorm2d::forward_relu(const Tensor& x, const Tensor& residual) {
+  if (is_training()) num_batches_tracked.data<std::int64_t>()[0] += 1;
+  return batch_norm_relu(x, weight, bias, running_mean, running_var,
+                         {.training = is_training(), .momentum = momentum_, .eps = eps_}, residual);
+}
+
 std::string BatchNorm2d::describe() const {
   return "BatchNorm2d(" + std::to_string(weight.size(0)) + ")";
 }

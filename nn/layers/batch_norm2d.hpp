@@ -12,6 +12,9 @@ class BatchNorm2d : public Module {
   explicit BatchNorm2d(std::int64_t channels, double eps = 1e-5, double momentum = 0.1);
   // x: [N, C, H, W] or [N, C]
   Tensor forward(const Tensor& x) override;
+  // relu(forward(x) + residual) as the engine's one op batch_norm_relu (residual may be undefined);
+  // for callers that fuse a module without a forward hook (see conv_batch_norm.hpp).
+  Tensor forward_relu(const Tensor& x, const Tensor& residual = {});
   std::string describe() const override;
   double eps() const { return eps_; }
 

@@ -43,6 +43,12 @@ std::pair<Tensor, Tensor> fold_constants(const Conv2d& conv, const BatchNorm2d& 
   return {scale, shift};
 }
 
+// Whether bn(x) then act is batch_norm_relu's pattern (see the header).
+bool fusable(const BatchNorm2d& bn, const Activation& act) {
+  return bn.is_training() && act.spec().kind == ActivationSpec::Kind::Relu && !bn.has_forward_hook() &&
+         !act.has_forward_hook();
+}
+
 }  // namespace
 
 Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x) {
@@ -61,6 +67,19 @@ Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x) {
   }
   // y = conv2d(x, w') + b' with w'[k] = s[k] w[k], scaled as the kernel packs w
   return conv2d_scaled(x, conv.weight, scale, shift, conv.options());
+}
+
+Tensor batch_norm_activation(BatchNorm2d& bn, Activation& act, const Tensor& x, const Tensor& residual) {
+  if (fusable(bn, act)) return bn.forward_relu(x, residual);
+  const Tensor y = bn(x);
+  return act(residual.defined() ? y + residual : y);
+}
+
+Tensor conv_batch_norm_activation(Conv2d& conv, BatchNorm2d& bn, Activation& act, const Tensor& x,
+                                  const Tensor& residual) {
+  if (fusable(bn, act)) return bn.forward_relu(conv(x), residual);
+  const Tensor y = conv_batch_norm(conv, bn, x);
+  return act(residual.defined() ? y + residual : y);
 }
 
 }  // namespace attrax::nn

@@ -7,6 +7,7 @@
 // The fold is built from differentiable ops, so gradients reach x, w, b, γ and β as through the
 // two modules; attribution rules, which act on nonlinearities, are unaffected.
 #include "engine/tensor.hpp"
+#include "nn/layers/activation.hpp"
 #include "nn/layers/batch_norm2d.hpp"
 #include "nn/layers/conv2d.hpp"
 
@@ -15,5 +16,15 @@ namespace attrax::nn {
 // bn(conv(x)): folded when bn is in eval mode, has running statistics, and neither module has a
 // forward hook (a hook must see its module's own output); the two modules in turn otherwise.
 Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x);
+
+// act(bn(x) + residual) (residual may be undefined: act(bn(x))). A training-mode bn followed by a
+// ReLU, neither with a forward hook, is the engine's one op batch_norm_relu (one pass forward, the
+// ReLU's gate inside batch norm's backward); otherwise the modules in turn.
+Tensor batch_norm_activation(BatchNorm2d& bn, Activation& act, const Tensor& x, const Tensor& residual = {});
+
+// act(bn(conv(x)) + residual): conv_batch_norm's fold in eval mode, batch_norm_activation's fusion
+// in training.
+Tensor conv_batch_norm_activation(Conv2d& conv, BatchNorm2d& bn, Activation& act, const Tensor& x,
+                                  const Tensor& residual = {});
 
 }  // namespace attrax::nn

@@ -1,9 +1,11 @@
 #pragma once
 // Reference batch-normalisation kernels on x seen as [outer, axis, inner] = [N, C, H*W].
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "engine/kernels/geometry.hpp"
+#include "engine/kernels/relu_gate.hpp"
 
 namespace attrax::kernels::reference {
 
@@ -40,14 +42,44 @@ void batch_norm_apply(const AxisGeometry& g, const T* x, const T* scale, const T
     }
 }
 
+// y[o, c, i] = max(x[o, c, i] scale[c] + shift[c] + residual[o, c, i], 0), residual may be null
+template <class T>
+void batch_norm_apply_relu(const AxisGeometry& g, const T* x, const T* scale, const T* shift, const T* residual,
+                           T* y) {
+  for (std::int64_t o = 0; o < g.outer; ++o)
+    for (std::int64_t c = 0; c < g.axis; ++c) {
+      const std::int64_t base = (o * g.axis + c) * g.inner;
+      for (std::int64_t i = 0; i < g.inner; ++i) {
+        const T pre = x[base + i] * scale[c] + shift[c] + (residual ? residual[base + i] : T(0));
+        y[base + i] = pre > 0 ? pre : T(0);
+      }
+    }
+}
+
 // The first-order VJP of training-mode batch norm in two passes, with n = outer * inner,
 // xhat = (x - mean) invstd, per channel Σg = Σ g and Σgx = Σ g xhat:
 //   dx = gamma invstd (g - Σg / n - xhat Σgx / n),  dgamma = Σgx,  dbeta = Σg
-// (gamma may be null: 1). Sums accumulated in double.
+// (gamma may be null: 1). Sums accumulated in double. Behind a ReLU (gate not null), g is
+// grad ⊙ [y > 0] instead of grad (relu_gate.hpp).
 template <class T>
 void batch_norm_backward(const AxisGeometry& g, const T* x, const T* grad, const T* mean,
-                         const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta) {
+                         const T* invstd, const T* gamma, T* dx, T* dgamma, T* dbeta,
+                         const ReluGate<T>* gate = nullptr) {
   const double count = double(g.outer * g.inner);
+  std::vector<T> gated;
+  if (gate) {
+    gated.resize(static_cast<std::size_t>(g.outer * g.axis * g.inner));
+    for (std::int64_t o = 0; o < g.outer; ++o)
+      for (std::int64_t c = 0; c < g.axis; ++c) {
+        const std::int64_t base = (o * g.axis + c) * g.inner;
+        for (std::int64_t i = 0; i < g.inner; ++i) {
+          const T pre = gate->output ? gate->output[base + i] : x[base + i] * gate->scale[c] + gate->shift[c];
+          gated[std::size_t(base + i)] = pre > 0 ? grad[base + i] : T(0);
+        }
+      }
+    if (gate->gated_grad) std::copy(gated.begin(), gated.end(), gate->gated_grad);
+    grad = gated.data();
+  }
   std::vector<double> sum_g(static_cast<std::size_t>(g.axis), 0.0), sum_gx(sum_g.size(), 0.0);
   for (std::int64_t o = 0; o < g.outer; ++o)
     for (std::int64_t c = 0; c < g.axis; ++c) {

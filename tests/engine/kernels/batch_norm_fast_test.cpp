@@ -99,3 +99,65 @@ TEST_CASE("fast batch norm kernels give identical results for 1 and 2 threads") 
   CHECK(one.dx == two.dx);
   CHECK(one.dgamma == two.dgamma);
 }
+
+namespace {
+
+// y = max(x scale + shift + residual, 0) and the backward pass behind its gate: the gate read from
+// y (with the gated gradient written out) when there is a residual, recomputed from x otherwise.
+struct ReluOutputs {
+  std::vector<float> y, dx, dgamma, dbeta, gated;
+};
+
+template <bool Fast>
+ReluOutputs run_relu(const AxisGeometry& g, const std::vector<float>& x, const std::vector<float>& residual,
+                     const std::vector<float>& grad, const std::vector<float>& gamma, bool gate_from_input) {
+  const std::size_t C = std::size_t(g.axis), n = x.size();
+  ReluOutputs o{std::vector<float>(n), std::vector<float>(n), std::vector<float>(C), std::vector<float>(C),
+                std::vector<float>(n)};
+  std::vector<float> mean(C), invstd(C), scale(C), shift(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    mean[c] = 0.1f * float(c);
+    invstd[c] = 1.f / (1.f + 0.25f * float(c));
+    scale[c] = gamma[c] * invstd[c];
+    shift[c] = 0.3f - mean[c] * scale[c];
+  }
+  const float* res = residual.empty() ? nullptr : residual.data();
+  kernels::ReluGate<float> gate{gate_from_input ? nullptr : o.y.data(), scale.data(), shift.data(),
+                                gate_from_input ? nullptr : o.gated.data()};
+  if constexpr (Fast) {
+    kernels::fast::batch_norm_apply_relu(g, x.data(), scale.data(), shift.data(), res, o.y.data());
+    kernels::fast::batch_norm_backward(g, x.data(), grad.data(), mean.data(), invstd.data(), gamma.data(),
+                                       o.dx.data(), o.dgamma.data(), o.dbeta.data(), &gate);
+  } else {
+    kernels::reference::batch_norm_apply_relu(g, x.data(), scale.data(), shift.data(), res, o.y.data());
+    kernels::reference::batch_norm_backward(g, x.data(), grad.data(), mean.data(), invstd.data(), gamma.data(),
+                                            o.dx.data(), o.dgamma.data(), o.dbeta.data(), &gate);
+  }
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("fast batch norm + ReLU kernels match the reference, with and without a residual") {
+  for (const AxisGeometry& g : {AxisGeometry{3, 5, 49}, AxisGeometry{2, 4, 17}, AxisGeometry{1, 3, 8},
+                                AxisGeometry{4, 2, 1}, AxisGeometry{2, 16, 784}}) {
+    const std::int64_t n = g.outer * g.axis * g.inner;
+    const auto x = random_values(n, 7), grad = random_values(n, 8), gamma = random_values(g.axis, 9);
+    for (const bool with_residual : {false, true}) {
+      CAPTURE(with_residual);
+      const std::vector<float> residual = with_residual ? random_values(n, 10) : std::vector<float>();
+      // without a residual the gate may come from x or from y: both must agree
+      for (const bool from_input : with_residual ? std::vector<bool>{false} : std::vector<bool>{true, false}) {
+        CAPTURE(from_input);
+        const ReluOutputs fast = run_relu<true>(g, x, residual, grad, gamma, from_input);
+        const ReluOutputs ref = run_relu<false>(g, x, residual, grad, gamma, from_input);
+        CHECK(std::count(fast.y.begin(), fast.y.end(), 0.f) > 0);  // some gates closed
+        check_close(fast.y, ref.y, "y", g);
+        check_close(fast.dx, ref.dx, "dx", g);
+        check_close(fast.dgamma, ref.dgamma, "dgamma", g, true);
+        check_close(fast.dbeta, ref.dbeta, "dbeta", g, true);
+        if (!from_input) check_close(fast.gated, ref.gated, "gated grad", g);
+      }
+    }
+  }
+}
