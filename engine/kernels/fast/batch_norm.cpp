@@ -101,29 +101,51 @@ double sum_over_images(const AxisGeometry& g, const double* part, std::int64_t c
 
 }  // namespace
 
+// One pass over x: each row r = (n, c) of n_r = inner values is summed, and while it is still in
+// cache its deviations from its own centre a_r = Σ x / n_r (rounded to float) are summed, once and
+// squared: d_r = Σ (x - a_r), q_r = Σ (x - a_r)². Then the channel's mean is m = Σ_r (n_r a_r + d_r) / n
+// and, exactly,
+//   Σ (x - m)² = Σ_r [q_r + 2 (a_r - m) d_r + n_r (a_r - m)²]
+// with no digits lost to cancellation: the deviations are summed about a centre near the values.
 void batch_norm_statistics(const AxisGeometry& g, const float* x, float* mean, float* var) {
   const std::int64_t rows = g.outer * g.axis;
-  const double count = double(g.outer * g.inner);
-  double* row_sums = row_scratch(rows);
+  const double count = double(g.outer * g.inner), per_row = double(g.inner);
+  double* row_centres = row_scratch(3 * rows);
+  double* row_deviations = row_centres + rows;
+  double* row_squares = row_deviations + rows;
   ATTRAX_OMP(parallel) {
-    // Σ over each row (n, c); rows split by images, as the convolutions split them
-    ATTRAX_OMP(for schedule(static))
-    for (std::int64_t r = 0; r < rows; ++r) row_sums[r] = row_sum(x + r * g.inner, g.inner);
-    ATTRAX_OMP(for schedule(static))
-    for (std::int64_t c = 0; c < g.axis; ++c) mean[c] = float(sum_over_images(g, row_sums, c) / count);
-    // Σ (x - mean)² over each row, then over the images
+    // rows split by images, as the convolutions split them
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t r = 0; r < rows; ++r) {
       const float* row = x + r * g.inner;
-      const float mu = mean[r % g.axis];
-      const Vec mu_v(mu);
-      row_sums[r] = row_sum(g.inner, [&](std::int64_t i) {
-        const Vec d = Vec::load_unaligned(row + i) - mu_v;
+      const float a = float(row_sum(row, g.inner) / per_row);
+      const Vec a_v(a);
+      row_centres[r] = a;
+      row_deviations[r] = row_sum(g.inner, [&](std::int64_t i) { return Vec::load_unaligned(row + i) - a_v; },
+                                  [&](std::int64_t i) { return row[i] - a; });
+      row_squares[r] = row_sum(g.inner, [&](std::int64_t i) {
+        const Vec d = Vec::load_unaligned(row + i) - a_v;
         return d * d;
-      }, [&](std::int64_t i) { return (row[i] - mu) * (row[i] - mu); });
+      }, [&](std::int64_t i) { return (row[i] - a) * (row[i] - a); });
     }
+    // per channel, the rows in image order
     ATTRAX_OMP(for schedule(static))
-    for (std::int64_t c = 0; c < g.axis; ++c) var[c] = float(sum_over_images(g, row_sums, c) / count);
+    for (std::int64_t c = 0; c < g.axis; ++c) {
+      double total = 0;
+      for (std::int64_t n = 0; n < g.outer; ++n) {
+        const std::int64_t r = n * g.axis + c;
+        total += per_row * row_centres[r] + row_deviations[r];
+      }
+      const double m = total / count;
+      double squares = 0;
+      for (std::int64_t n = 0; n < g.outer; ++n) {
+        const std::int64_t r = n * g.axis + c;
+        const double offset = row_centres[r] - m;
+        squares += row_squares[r] + 2 * offset * row_deviations[r] + per_row * offset * offset;
+      }
+      mean[c] = float(m);
+      var[c] = float(squares / count);
+    }
   }
 }
 

@@ -8,7 +8,8 @@
 
 namespace attrax::kernels::fast {
 
-// mean[c] and biased var[c] over images and positions (two passes)
+// mean[c] and biased var[c] over images and positions (one pass over x: each row's squares about its
+// own mean while it is in cache)
 void batch_norm_statistics(const AxisGeometry& g, const float* x, float* mean, float* var);
 // y = x scale[c] + shift[c]
 void batch_norm_apply(const AxisGeometry& g, const float* x, const float* scale, const float* shift,

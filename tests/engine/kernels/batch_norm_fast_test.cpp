@@ -83,6 +83,21 @@ TEST_CASE("fast batch norm kernels match the reference") {
   }
 }
 
+TEST_CASE("fast batch norm statistics keep their digits far from zero") {
+  // values 1000 + N(0, 1), rows of different means: Σx² - n mean² would lose the variance to cancellation
+  const AxisGeometry g{6, 3, 50};
+  auto x = random_values(g.outer * g.axis * g.inner, 11, 1000.f);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] += float(i / std::size_t(g.inner) % 5);
+  std::vector<float> mean(3), var(3), ref_mean(3), ref_var(3);
+  kernels::fast::batch_norm_statistics(g, x.data(), mean.data(), var.data());
+  kernels::reference::batch_norm_statistics(g, x.data(), ref_mean.data(), ref_var.data());
+  for (std::size_t c = 0; c < 3; ++c) {
+    CHECK(ref_var[c] > 1.5f);  // the unit noise plus the spread of the row means
+    CHECK(std::abs(mean[c] - ref_mean[c]) <= 1e-6 * ref_mean[c]);
+    CHECK(std::abs(var[c] - ref_var[c]) <= 1e-5 * ref_var[c]);
+  }
+}
+
 TEST_CASE("fast batch norm kernels give identical results for 1 and 2 threads") {
   const AxisGeometry g{3, 7, 33};
   const std::int64_t n = g.outer * g.axis * g.inner;
