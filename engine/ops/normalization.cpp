@@ -6,8 +6,8 @@
 
 #include "engine/autograd.hpp"
 #include "engine/gradient_rules.hpp"
-#include "engine/ops/activation.hpp"
 #include "engine/kernels/dispatch.hpp"
+#include "engine/ops/activation.hpp"
 #include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
 #include "engine/ops/reduction.hpp"
