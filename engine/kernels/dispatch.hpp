@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "engine/kernels/conv_epilogue.hpp"
 #include "engine/kernels/fast/batch_norm.hpp"
 #include "engine/kernels/fast/broadcast.hpp"
 #include "engine/kernels/fast/conv.hpp"
@@ -75,13 +76,15 @@ void matmul_transposed_b(std::int64_t M, std::int64_t K, std::int64_t N, const T
 // The fast convolutions need at least one image (an empty batch has nothing to gain).
 inline bool fast_conv(const ConvGeometry& g) { return g.N > 0; }
 
+// The epilogue (residual add, ReLU) applied to y as the fast kernels store it; after the reference.
 template <class T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y,
-                    const T* scale = nullptr) {
+                    const T* scale = nullptr, const ConvEpilogue<T>& epilogue = {}) {
   if constexpr (std::is_same_v<T, float>) {
-    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, bias, y, scale);
+    if (fast_conv(g)) return fast::conv2d_forward(g, x, w, bias, y, scale, epilogue);
   }
   reference::conv2d_forward(g, x, w, bias, y, scale);
+  epilogue.apply(y, 0, g.N * g.K * g.P * g.Q);
 }
 
 template <class T>

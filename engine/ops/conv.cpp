@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/autograd.hpp"
+#include "engine/gradient_rules.hpp"
 #include "engine/kernels/dispatch.hpp"
 #include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
@@ -234,6 +235,45 @@ std::array<std::int64_t, 2> checked_conv2d_size(const char* op, const Tensor& x,
   return conv_output_size(op, x, w.size(2), w.size(3), options);
 }
 
+// conv2d_scaled's checks and forward pass, with the epilogue relu(y + residual) when `relu` (the
+// residual optional).
+Tensor scaled_forward(const char* op, const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias,
+                      const Conv2dOptions& options, const Tensor& residual, bool relu) {
+  const auto [P, Q] = checked_conv2d_size(op, x, w, bias, options);
+  if (!scale.defined()) throw ValueError(op_prefix(op) + "scale is undefined; call conv2d instead");
+  check_per_channel(op, scale, "scale", w.size(0), x, [&] { return "weight " + w.shape().str(); });
+  const Shape& xs = x.shape();
+  const Shape& ws = w.shape();
+  const ConvGeometry g = geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], P, Q, options);
+  const Shape out{g.N, g.K, P, Q};
+  if (residual.defined()) {
+    check_same_dtype(op, x, "input", residual, "residual");
+    if (!(residual.shape() == out))
+      throw ShapeError(op_prefix(op) + "residual " + residual.shape().str() + " must have the output's shape " +
+                       out.str());
+  }
+  Tensor y = Tensor::empty(out, x.dtype());
+  visit_floating(x.dtype(), op, [&]<class T>() {
+    const kernels::ConvEpilogue<T> epilogue{residual.defined() ? residual.data<T>() : nullptr, relu};
+    kernels::conv2d_forward(g, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
+                            y.data<T>(), scale.data<T>(), epilogue);
+  });
+  return y;
+}
+
+// conv2d_scaled's gradients for the output gradient `grad` (see conv2d_scaled).
+Grads scaled_grads(const Tensor& x, const Tensor& w, const Tensor& scale, const Conv2dOptions& options,
+                   const Tensor& grad, const BackwardContext& ctx) {
+  const Tensor per_channel = scale.reshape({w.size(0), 1, 1, 1});
+  const bool dw = ctx.needs_input_grad(1), ds = ctx.needs_input_grad(2);
+  const Tensor grad_w = dw || ds ? conv2d_weight_sized(x, grad, w.size(2), w.size(3), options) : Tensor();
+  return {ctx.needs_input_grad(0)
+              ? conv_transpose2d_sized(grad, w * per_channel, Tensor(), options, x.size(2), x.size(3))
+              : Tensor(),
+          dw ? grad_w * per_channel : Tensor(), ds ? sum(grad_w * w, {1, 2, 3}) : Tensor(),
+          ctx.needs_input_grad(3) ? bias_grad(grad) : Tensor()};
+}
+
 }  // namespace
 
 // y[n,k,p,q] = Σ_{c in k's group, r, s} x[n, c, p sh - ph + r dh, q sw - pw + s dw] w[k,c',r,s] + b[k]
@@ -247,29 +287,43 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2d
 //   ds[k] = Σ_{c,r,s} conv2d_weight(x, g)[k] w[k],  db = Σ_{n,p,q} g
 Tensor conv2d_scaled(const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias,
                      const Conv2dOptions& options) {
-  const char* op = "conv2d_scaled";
-  const auto [P, Q] = checked_conv2d_size(op, x, w, bias, options);
-  if (!scale.defined()) throw ValueError(op_prefix(op) + "scale is undefined; call conv2d instead");
-  check_per_channel(op, scale, "scale", w.size(0), x, [&] { return "weight " + w.shape().str(); });
-  const Shape& xs = x.shape();
-  const Shape& ws = w.shape();
-  const ConvGeometry g = geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], P, Q, options);
-  Tensor y = Tensor::empty({g.N, g.K, P, Q}, x.dtype());
-  visit_floating(x.dtype(), op, [&]<class T>() {
-    kernels::conv2d_forward(g, x.data<T>(), w.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
-                            y.data<T>(), scale.data<T>());
+  Tensor y = scaled_forward("conv2d_scaled", x, w, scale, bias, options, Tensor(), false);
+  return record("conv2d_scaled", y, {x, w, scale, bias},
+                [x, w, scale, options](const Tensor& grad, const BackwardContext& ctx) -> Grads {
+    return scaled_grads(x, w, scale, options, grad, ctx);
   });
-  auto vjp = [x, w, scale, options](const Tensor& grad, const BackwardContext& ctx) -> Grads {
-    const Tensor per_channel = scale.reshape({w.size(0), 1, 1, 1});
-    const bool dw = ctx.needs_input_grad(1), ds = ctx.needs_input_grad(2);
-    const Tensor grad_w = dw || ds ? conv2d_weight_sized(x, grad, w.size(2), w.size(3), options) : Tensor();
-    return {ctx.needs_input_grad(0)
-                ? conv_transpose2d_sized(grad, w * per_channel, Tensor(), options, x.size(2), x.size(3))
-                : Tensor(),
-            dw ? grad_w * per_channel : Tensor(), ds ? sum(grad_w * w, {1, 2, 3}) : Tensor(),
-            ctx.needs_input_grad(3) ? bias_grad(grad) : Tensor()};
-  };
-  return record(op, y, {x, w, scale, bias}, vjp);
+}
+
+// y = relu(conv2d_scaled(x, w, s, b) + residual), the add and the ReLU done by the kernel's epilogue:
+//   g' = g [y > 0]  (y > 0 exactly where the ReLU's input is), then conv2d_scaled's gradients of g',
+//   and d residual = g'
+// A GradientRules override of ReLU replaces g' with the rule's value at the recomputed ReLU input.
+Tensor conv2d_scaled_relu(const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias,
+                          const Conv2dOptions& options, const Tensor& residual) {
+  const char* op = "conv2d_scaled_relu";
+  Tensor y = scaled_forward(op, x, w, scale, bias, options, residual, true);
+  return record(op, y, {x, w, scale, bias, residual},
+                [x, w, scale, bias, options, residual](const Tensor& g, const BackwardContext& ctx) -> Grads {
+    const GradientRules* rules = active_gradient_rules();
+    const GradientRule* rule = rules ? rules->find(Nonlinearity::Relu) : nullptr;
+    Tensor gated;
+    if (rule) {
+      Tensor pre;
+      {
+        NoGradGuard no_grad;
+        pre = scaled_forward("conv2d_scaled_relu", x, w, scale, bias, options, residual, false);
+      }
+      gated = (*rule)(RuleContext{Nonlinearity::Relu, pre, ctx.output(), g});
+    } else if (GradMode::enabled()) {
+      gated = g * step(ctx.output());  // the gate is a constant: its derivative is 0
+    } else {
+      gated = detail::binary_map("conv2d_scaled_relu", g, ctx.output(),
+                                 [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); });
+    }
+    Grads grads = scaled_grads(x, w, scale, options, gated, ctx);
+    grads.push_back(residual.defined() && ctx.needs_input_grad(4) ? gated : Tensor());
+    return grads;
+  }, RecordOptions::saving_output());
 }
 
 // x'[n,c,h,w] = Σ over the (k, p, q, r, s) with h = p sh - ph + r dh, w = q sw - pw + s dw of

@@ -28,6 +28,14 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias = Tensor(),
 Tensor conv2d_scaled(const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias = Tensor(),
                      const Conv2dOptions& options = {});
 
+// relu(conv2d_scaled(x, w, scale, bias) + residual), residual optional ([N,K,P,Q], x's dtype): an
+// eval-mode residual block's convolution with its batch norm folded in, the add and the ReLU done
+// by the kernel as it stores its outputs rather than as passes of their own. The backward pass gates
+// the gradient by [y > 0]; a GradientRules override of ReLU gets the ReLU's input, recomputed by one
+// more convolution.
+Tensor conv2d_scaled_relu(const Tensor& x, const Tensor& w, const Tensor& scale, const Tensor& bias = Tensor(),
+                          const Conv2dOptions& options = {}, const Tensor& residual = Tensor());
+
 // The adjoint of conv2d in x (PyTorch's conv_transpose2d, same weight layout).
 // x: [N,K,P,Q], w: [K,C/groups,R,S], bias: [C] or undefined -> [N,C,H,W]
 //   H = (P-1) stride_h - 2 pad_h + dil_h (R-1) + output_padding_h + 1, likewise W

@@ -1,7 +1,6 @@
 #include "nn/layers/conv_batch_norm.hpp"
 
 #include <cmath>
-#include <tuple>
 #include <utility>
 
 #include "engine/autograd.hpp"
@@ -49,22 +48,30 @@ bool fusable(const BatchNorm2d& bn, const Activation& act) {
          !act.has_forward_hook();
 }
 
+// The folded batch norm's (s, b'): constants without a tape, differentiable ops with one (so that
+// gradients reach γ, β and the convolution's bias).
+std::pair<Tensor, Tensor> fold(const Conv2d& conv, const BatchNorm2d& bn) {
+  if (!GradMode::enabled()) return fold_constants(conv, bn);
+  // s = γ / sqrt(running_var + ε)
+  Tensor scale = pow(bn.running_var + bn.eps(), -0.5);
+  if (bn.weight.defined()) scale = bn.weight * scale;
+  // b' = β + s (b − running_mean)
+  const Tensor centre = conv.bias.defined() ? conv.bias - bn.running_mean : -bn.running_mean;
+  Tensor shift = scale * centre;
+  if (bn.bias.defined()) shift = bn.bias + shift;
+  return {scale, shift};
+}
+
+// Whether act is a ReLU that the folded convolution may apply as it stores its outputs.
+bool relu_foldable(const Activation& act) {
+  return act.spec().kind == ActivationSpec::Kind::Relu && !act.has_forward_hook();
+}
+
 }  // namespace
 
 Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x) {
   if (!foldable(conv, bn)) return bn(conv(x));
-  Tensor scale, shift;
-  if (!GradMode::enabled()) {
-    std::tie(scale, shift) = fold_constants(conv, bn);
-  } else {
-    // s = γ / sqrt(running_var + ε)
-    scale = pow(bn.running_var + bn.eps(), -0.5);
-    if (bn.weight.defined()) scale = bn.weight * scale;
-    // b' = β + s (b − running_mean)
-    const Tensor centre = conv.bias.defined() ? conv.bias - bn.running_mean : -bn.running_mean;
-    shift = scale * centre;
-    if (bn.bias.defined()) shift = bn.bias + shift;
-  }
+  const auto [scale, shift] = fold(conv, bn);
   // y = conv2d(x, w') + b' with w'[k] = s[k] w[k], scaled as the kernel packs w
   return conv2d_scaled(x, conv.weight, scale, shift, conv.options());
 }
@@ -78,6 +85,10 @@ Tensor batch_norm_activation(BatchNorm2d& bn, Activation& act, const Tensor& x, 
 Tensor conv_batch_norm_activation(Conv2d& conv, BatchNorm2d& bn, Activation& act, const Tensor& x,
                                   const Tensor& residual) {
   if (fusable(bn, act)) return bn.forward_relu(conv(x), residual);
+  if (foldable(conv, bn) && relu_foldable(act)) {
+    const auto [scale, shift] = fold(conv, bn);
+    return conv2d_scaled_relu(x, conv.weight, scale, shift, conv.options(), residual);
+  }
   const Tensor y = conv_batch_norm(conv, bn, x);
   return act(residual.defined() ? y + residual : y);
 }

@@ -22,8 +22,9 @@ Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x);
 // ReLU's gate inside batch norm's backward); otherwise the modules in turn.
 Tensor batch_norm_activation(BatchNorm2d& bn, Activation& act, const Tensor& x, const Tensor& residual = {});
 
-// act(bn(conv(x)) + residual): conv_batch_norm's fold in eval mode, batch_norm_activation's fusion
-// in training.
+// act(bn(conv(x)) + residual): batch_norm_activation's fusion in training; in eval mode
+// conv_batch_norm's fold, and when act is a ReLU without a forward hook the engine's one op
+// conv2d_scaled_relu (the add and the ReLU applied by the convolution as it stores its outputs).
 Tensor conv_batch_norm_activation(Conv2d& conv, BatchNorm2d& bn, Activation& act, const Tensor& x,
                                   const Tensor& residual = {});
 

@@ -1,6 +1,8 @@
 // nn::conv_batch_norm: in eval mode the folded convolution gives bn(conv(x)) and the same gradients
 // for x, w, b, γ and β (and passes the gradient checker in float64); in training mode, with a hook on
 // either module, or without running statistics it runs the two modules, so hooks see their outputs.
+// conv_batch_norm_activation in eval mode with a ReLU is one conv2d_scaled_relu op, unless the
+// activation has a hook or is not a ReLU.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -136,5 +138,44 @@ TEST_CASE("conv_batch_norm runs the two modules in training mode and for hooks")
     conv_batch_norm(p.conv, p.bn, x);
     REQUIRE(seen.defined());
     CHECK(max_abs_diff(seen, conv2d(x, p.conv.weight, p.conv.bias, p.conv.options())) == 0);
+  }
+}
+
+TEST_CASE("conv_batch_norm_activation in eval mode is one conv2d_scaled_relu op, as the modules in turn") {
+  Pair p(DType::Float32);
+  Activation relu_module;
+  const Tensor x = Tensor::randn({3, 4, 9, 7}, p.gen).requires_grad_();
+  const Tensor residual = Tensor::randn({3, 6, 5, 4}, p.gen).requires_grad_();
+  const std::vector<Tensor> wrt = {x, residual, p.conv.weight, p.conv.bias, p.bn.weight, p.bn.bias};
+
+  const Tensor fused = conv_batch_norm_activation(p.conv, p.bn, relu_module, x, residual);
+  const Tensor separate = relu_module(p.bn(p.conv(x)) + residual);
+  REQUIRE(fused.grad_fn());
+  CHECK(fused.grad_fn()->name == "conv2d_scaled_relu");
+  CHECK(max_abs_diff(fused, separate) < 1e-5);
+  const Tensor v = Tensor::randn(fused.shape(), p.gen);
+  const std::vector<Tensor> g_fused = grad({fused}, wrt, {v});
+  const std::vector<Tensor> g_separate = grad({separate}, wrt, {v});
+  for (std::size_t i = 0; i < wrt.size(); ++i) {
+    CAPTURE(i);
+    CHECK(max_abs_diff(g_fused[i], g_separate[i]) < 1e-4);
+  }
+
+  SUBCASE("a hook on the activation sees the ReLU's own output") {
+    int calls = 0;
+    relu_module.set_forward_hook([&](const Tensor& y) {
+      ++calls;
+      return y;
+    });
+    const Tensor hooked = conv_batch_norm_activation(p.conv, p.bn, relu_module, x, residual);
+    CHECK(calls == 1);
+    CHECK(hooked.grad_fn()->name == "relu");
+    CHECK(max_abs_diff(hooked, fused) < 1e-5);
+  }
+  SUBCASE("a smooth activation is applied as its own op") {
+    Activation softplus({.kind = ActivationSpec::Kind::Softplus});
+    const Tensor smooth = conv_batch_norm_activation(p.conv, p.bn, softplus, x, residual);
+    CHECK(smooth.grad_fn()->name != "conv2d_scaled_relu");
+    CHECK(max_abs_diff(smooth, softplus(p.bn(p.conv(x)) + residual)) < 1e-5);
   }
 }

@@ -170,14 +170,16 @@ void compute_block(const RowWinograd& d, const Plan& plan, const float* v, const
   }
 }
 
-// out_o[4t + e][c] = y[o][e][image span + t S + c] for c < W and 4t + e < H, out pointing at the
-// group's image `image`.
-void store_output(const RowWinograd& d, const Plan& plan, const float* y, std::int64_t o, std::int64_t image,
-                  float* out) {
+// out_o[4t + e][c] = y[o][e][image span + t S + c] for c < W and 4t + e < H, with the epilogue, for
+// image n, which is image `image` of its group.
+void store_output(const RowWinograd& d, const Plan& plan, const float* y, std::int64_t o, std::int64_t n,
+                  std::int64_t image, float* out) {
   for (std::int64_t t = 0; t < plan.tile_rows; ++t)
-    for (std::int64_t e = 0; e < kTileRows && kTileRows * t + e < d.H; ++e)
-      copy_row(y + (o * kTileRows + e) * plan.lanes + image * plan.span + t * plan.S, d.W,
-               out + (o * d.H + kTileRows * t + e) * d.W);
+    for (std::int64_t e = 0; e < kTileRows && kTileRows * t + e < d.H; ++e) {
+      const std::int64_t row = ((n * d.outputs + o) * d.H + kTileRows * t + e) * d.W;
+      copy_row(y + (o * kTileRows + e) * plan.lanes + image * plan.span + t * plan.S, d.W, out + row);
+      d.epilogue.apply(out, row, d.W);
+    }
 }
 
 // The images of a group from start to end on the calling thread, in its own buffers.
@@ -195,8 +197,7 @@ void whole_group(const RowWinograd& d, const Plan& plan, const float* u, const f
   for (std::int64_t p = 0; p < plan.position_blocks; ++p)
     for (std::int64_t b = 0; b < plan.output_blocks; ++b) compute_block(d, plan, v, u, b, p, y);
   for (std::int64_t j = 0; j < images; ++j)
-    for (std::int64_t o = 0; o < d.outputs; ++o)
-      store_output(d, plan, y, o, j, out + (first + j) * d.outputs * plane);
+    for (std::int64_t o = 0; o < d.outputs; ++o) store_output(d, plan, y, o, first + j, j, out);
 }
 
 }  // namespace
@@ -267,8 +268,7 @@ void row_winograd_3x3(const RowWinograd& d, const float* in, float* out) {
     ATTRAX_OMP(for schedule(static))
     for (std::int64_t k = 0; k < d.N * d.outputs; ++k) {
       const std::int64_t n = k / d.outputs;
-      store_output(d, plan, y + n / plan.images * y_floats, k % d.outputs, n % plan.images,
-                   out + n * d.outputs * plane);
+      store_output(d, plan, y + n / plan.images * y_floats, k % d.outputs, n, n % plan.images, out);
     }
   }
 }

@@ -6,6 +6,7 @@
 // gradient (the kernel flipped, its channels swapped) and, read backwards, by the weight gradient.
 #include <cstdint>
 
+#include "engine/kernels/conv_epilogue.hpp"
 #include "engine/kernels/geometry.hpp"
 
 namespace attrax::kernels::fast {
@@ -21,6 +22,7 @@ struct RowWinograd {
   bool flipped = false;
   const float* scale = nullptr;  // [outputs] or null
   const float* bias = nullptr;   // [outputs] or null
+  ConvEpilogue<float> epilogue{};  // applied to each output row as it is stored
 };
 
 // Whether g (one group, 3x3, stride 1, padding 1, dilation 1, eight or more channels each way) is
@@ -29,7 +31,7 @@ struct RowWinograd {
 // images (see the .cpp).
 bool row_winograd_applies(const ConvGeometry& g);
 
-// out = conv2d(in, weights) + bias with padding 1, out overwritten.
+// out = epilogue(conv2d(in, weights) + bias) with padding 1, out overwritten.
 void row_winograd_3x3(const RowWinograd& d, const float* in, float* out);
 
 // Whether the weight gradient of g is better served by row_winograd_weight_grad than by the
