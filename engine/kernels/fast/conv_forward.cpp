@@ -11,6 +11,7 @@
 #include "engine/kernels/fast/conv_direct_3x3.hpp"
 #include "engine/kernels/fast/conv_pointwise.hpp"
 #include "engine/kernels/fast/conv_winograd_rows.hpp"
+#include "engine/kernels/fast/epilogue_row.hpp"
 
 namespace attrax::kernels::fast {
 
@@ -63,7 +64,10 @@ void forward_gemm(const ConvGeometry& g, const float* x, const float* w, const f
       store_transposed<Shape>(tile, count, columns, kConsecutive, PQ, out + m0);
     }
     if (!epilogue.empty())
-      for (std::int64_t j = 0; j < columns; ++j) epilogue.apply(y, (n * g.K + k0 + j) * PQ + first, last - first);
+      for (std::int64_t j = 0; j < columns; ++j) {
+        const std::int64_t offset = (n * g.K + k0 + j) * PQ + first;
+        epilogue_row(epilogue, y + offset, last - first, y, offset);
+      }
   };
   // The GEMM reads only inside the padded image, so without padding it reads x in place.
   PaddedImages source{x, g.C, g.H, g.W, g.pad_h, g.pad_h, g.pad_w, g.pad_w};
@@ -78,7 +82,7 @@ void apply_after(const ConvGeometry& g, const ConvEpilogue<float>& epilogue, flo
   constexpr std::int64_t kPiece = 4096;
   const std::int64_t count = g.N * g.K * g.P * g.Q;
   parallel_for(ceil_div(count, kPiece), count >= 8 * kPiece, [&](std::int64_t piece) {
-    epilogue.apply(y, piece * kPiece, std::min(kPiece, count - piece * kPiece));
+    epilogue_row(epilogue, y + piece * kPiece, std::min(kPiece, count - piece * kPiece), y, piece * kPiece);
   });
 }
 

@@ -18,6 +18,7 @@
 
 #include "engine/kernels/fast/conv_common.hpp"
 #include "engine/kernels/fast/conv_winograd_rows_common.hpp"
+#include "engine/kernels/fast/epilogue_row.hpp"
 #include "engine/kernels/threading.hpp"
 
 namespace attrax::kernels::fast {
@@ -177,8 +178,9 @@ void store_output(const RowWinograd& d, const Plan& plan, const float* y, std::i
   for (std::int64_t t = 0; t < plan.tile_rows; ++t)
     for (std::int64_t e = 0; e < kTileRows && kTileRows * t + e < d.H; ++e) {
       const std::int64_t row = ((n * d.outputs + o) * d.H + kTileRows * t + e) * d.W;
-      copy_row(y + (o * kTileRows + e) * plan.lanes + image * plan.span + t * plan.S, d.W, out + row);
-      d.epilogue.apply(out, row, d.W);
+      const float* staged = y + (o * kTileRows + e) * plan.lanes + image * plan.span + t * plan.S;
+      if (d.epilogue.empty()) copy_row(staged, d.W, out + row);
+      else epilogue_row(d.epilogue, staged, d.W, out, row);
     }
 }
 
