@@ -194,10 +194,14 @@ struct PaddedImages {
 
 constexpr std::int64_t kLine = 64;  // bytes in a cache line
 
-// Asks for cache lines [first, end) from `start` on to be brought into L2 (a hint: no fault, no wait).
-inline void prefetch_lines(const float* start, std::int64_t first, std::int64_t end) {
+// Asks for part `part` of `parts` equal shares of the cache lines of start[0, floats) to be brought
+// into L2 (a hint: no fault, no wait). A kernel fetches its next image this way, a share before
+// each piece of work on the current one, so that the image is in cache when its turn comes.
+inline void prefetch_share(const float* start, std::int64_t floats, std::int64_t part, std::int64_t parts) {
   const char* bytes = reinterpret_cast<const char*>(start);
-  for (std::int64_t line = first; line < end; ++line) __builtin_prefetch(bytes + line * kLine, 0, 2);
+  const std::int64_t lines = (floats * std::int64_t(sizeof(float)) + kLine - 1) / kLine;
+  const std::int64_t per_part = (lines + parts - 1) / parts, end = std::min(lines, (part + 1) * per_part);
+  for (std::int64_t line = part * per_part; line < end; ++line) __builtin_prefetch(bytes + line * kLine, 0, 2);
 }
 
 // Calls work(n, image, item) for every image n < N of `source` and item < items, `image` pointing at
@@ -223,11 +227,9 @@ void for_each_image_item(std::int64_t N, std::int64_t items, double flops_per_im
     // Image n + 1 is fetched into L2 while image n's items run, an equal share of its lines before
     // each item: padding it then reads cache, not memory (a stride-2 input gradient, 16 → 32
     // channels at 28x28, batch 128, 1 thread: 139 → 148 GFLOP/s, medians of 32 calls).
-    const std::int64_t lines = ceil_div(source.planes * source.H * source.W * std::int64_t(sizeof(float)), kLine);
-    const std::int64_t lines_per_item = ceil_div(lines, items);
+    const std::int64_t floats = source.planes * source.H * source.W;
     for (std::int64_t item = 0; item < items; ++item) {
-      if (n + 1 < N)
-        prefetch_lines(source.original(n + 1), item * lines_per_item, std::min(lines, (item + 1) * lines_per_item));
+      if (n + 1 < N) prefetch_share(source.original(n + 1), floats, item, items);
       work(n, image, item);
     }
   };

@@ -199,14 +199,11 @@ void whole_group(const RowWinograd& d, const Plan& plan, const float* u, const f
   // The next group's input is fetched into L2 while this group's blocks run, a share before each
   // (as for_each_image_item does for the other convolutions).
   const std::int64_t next_first = first + plan.images;
-  const std::int64_t next_images = std::max<std::int64_t>(0, std::min(plan.images, d.N - next_first));
-  const std::int64_t lines = ceil_div(next_images * d.inputs * plane * std::int64_t(sizeof(float)), kLine);
-  const std::int64_t blocks = plan.position_blocks * plan.output_blocks, lines_per_block = ceil_div(lines, blocks);
-  const float* next = in + next_first * d.inputs * plane;
+  const std::int64_t next_floats = std::max<std::int64_t>(0, std::min(plan.images, d.N - next_first)) * d.inputs * plane;
+  const std::int64_t blocks = plan.position_blocks * plan.output_blocks;
   for (std::int64_t p = 0; p < plan.position_blocks; ++p)
     for (std::int64_t b = 0; b < plan.output_blocks; ++b) {
-      const std::int64_t block = p * plan.output_blocks + b;
-      prefetch_lines(next, block * lines_per_block, std::min(lines, (block + 1) * lines_per_block));
+      prefetch_share(in + next_first * d.inputs * plane, next_floats, p * plan.output_blocks + b, blocks);
       compute_block(d, plan, v, u, b, p, y);
     }
   for (std::int64_t j = 0; j < images; ++j)
