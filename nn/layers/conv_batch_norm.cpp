@@ -17,9 +17,9 @@ bool foldable(const Conv2d& conv, const BatchNorm2d& bn) {
          !bn.has_forward_hook();
 }
 
-// s = γ / sqrt(running_var + ε) and b' = β + s (b − running_mean) in one loop over the channels, the
-// same expressions as the differentiable ops in conv_batch_norm: for passes without a tape, where
-// six ops on [K] vectors would cost more than the loop (a batch-1 inference runs one per convolution).
+// s = γ / sqrt(running_var + ε) and b' = β + s (b − running_mean) in one loop over the channels (six
+// ops on [K] vectors, each with its own tensor and tape node, cost more than the loop: a batch-1
+// inference runs one fold per convolution, an IG-32 pass 1-3% of its time).
 std::pair<Tensor, Tensor> fold_constants(const Conv2d& conv, const BatchNorm2d& bn) {
   const std::int64_t K = conv.weight.size(0);
   Tensor scale = Tensor::empty({K}, conv.weight.dtype()), shift = Tensor::empty({K}, conv.weight.dtype());
@@ -48,17 +48,32 @@ bool fusable(const BatchNorm2d& bn, const Activation& act) {
          !act.has_forward_hook();
 }
 
-// The folded batch norm's (s, b'): constants without a tape, differentiable ops with one (so that
-// gradients reach γ, β and the convolution's bias).
+// The folded batch norm's (s, b') from fold_constants' loop; with a tape, each recorded as one node
+// whose VJP is its expression's derivative (in differentiable ops, for gradients of gradients), so
+// that gradients reach γ, β, the convolution's bias and the running statistics:
+//   s = γ r,  r = (v + ε)^(-1/2):   dγ = ds r,   dv = −½ ds γ (v + ε)^(-3/2)
+//   b' = β + s (b − μ):            dβ = db',   ds = db' (b − μ),   db = db' s,   dμ = −db' s
 std::pair<Tensor, Tensor> fold(const Conv2d& conv, const BatchNorm2d& bn) {
-  if (!GradMode::enabled()) return fold_constants(conv, bn);
-  // s = γ / sqrt(running_var + ε)
-  Tensor scale = pow(bn.running_var + bn.eps(), -0.5);
-  if (bn.weight.defined()) scale = bn.weight * scale;
-  // b' = β + s (b − running_mean)
-  const Tensor centre = conv.bias.defined() ? conv.bias - bn.running_mean : -bn.running_mean;
-  Tensor shift = scale * centre;
-  if (bn.bias.defined()) shift = bn.bias + shift;
+  auto [scale, shift] = fold_constants(conv, bn);
+  if (!GradMode::enabled()) return {scale, shift};
+  const Tensor gamma = bn.weight, var = bn.running_var, mean = bn.running_mean, bias = conv.bias;
+  const double eps = bn.eps();
+  scale = record("batch_norm_fold_scale", scale, {gamma, var},
+                 [gamma, var, eps](const Tensor& g, const BackwardContext& ctx) -> Grads {
+    Tensor dgamma, dvar;
+    if (ctx.needs_input_grad(0)) dgamma = g * pow(var + eps, -0.5);
+    if (ctx.needs_input_grad(1)) {
+      dvar = g * pow(var + eps, -1.5) * -0.5;
+      if (gamma.defined()) dvar = dvar * gamma;
+    }
+    return {dgamma, dvar};
+  });
+  shift = record("batch_norm_fold_shift", shift, {bn.bias, scale, bias, mean},
+                 [scale, bias, mean](const Tensor& g, const BackwardContext& ctx) -> Grads {
+    return {ctx.needs_input_grad(0) ? g : Tensor(),
+            ctx.needs_input_grad(1) ? g * (bias.defined() ? bias - mean : -mean) : Tensor(),
+            ctx.needs_input_grad(2) ? g * scale : Tensor(), ctx.needs_input_grad(3) ? -(g * scale) : Tensor()};
+  });
   return {scale, shift};
 }
 

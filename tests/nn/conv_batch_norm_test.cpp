@@ -103,6 +103,29 @@ TEST_CASE("conv_batch_norm's fold passes the gradient checker in float64") {
   CHECK(result.checked > 0);
 }
 
+TEST_CASE("the fold's gradients of both orders reach gamma, beta, the bias and the running statistics") {
+  Pair p(DType::Float64);
+  const Tensor x = Tensor::randn({2, 4, 5, 5}, p.gen, DType::Float64);
+  const auto f = [&](const std::vector<Tensor>& in) {
+    p.conv.bias = in[0];
+    p.bn.weight = in[1];
+    p.bn.bias = in[2];
+    p.bn.running_mean = in[3];
+    p.bn.running_var = in[4];
+    return conv_batch_norm(p.conv, p.bn, x);
+  };
+  const std::vector<Tensor> inputs{p.conv.bias.detach(), p.bn.weight.detach(), p.bn.bias.detach(),
+                                   p.bn.running_mean.clone(), p.bn.running_var.clone()};
+  const auto first = attrax::testing::gradcheck(f, inputs);
+  INFO(first.report);
+  CHECK(first.ok);
+  CHECK(first.checked > 0);
+  const auto second = attrax::testing::gradgradcheck(f, inputs);
+  INFO(second.report);
+  CHECK(second.ok);
+  CHECK(second.checked > 0);
+}
+
 TEST_CASE("conv_batch_norm runs the two modules in training mode and for hooks") {
   Pair p(DType::Float32);
   const Tensor x = Tensor::randn({4, 4, 6, 6}, p.gen);
