@@ -4,8 +4,9 @@
 // costs one op and one pass over the output instead of two:
 //   s = γ / sqrt(running_var + ε),   w'[k] = s[k] · w[k],   b' = β + s · (b − running_mean)
 //   bn(conv(x)) = conv2d(x, w', b')
-// The fold is built from differentiable ops, so gradients reach x, w, b, γ and β as through the
-// two modules; attribution rules, which act on nonlinearities, are unaffected.
+// The fold is computed in one loop over the channels and, with a tape, recorded with its
+// derivatives, so gradients (of both orders) reach x, w, b, γ, β and the running statistics as
+// through the two modules; attribution rules, which act on nonlinearities, are unaffected.
 #include "engine/tensor.hpp"
 #include "nn/layers/activation.hpp"
 #include "nn/layers/batch_norm2d.hpp"

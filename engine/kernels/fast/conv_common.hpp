@@ -226,7 +226,7 @@ void for_each_image_item(std::int64_t N, std::int64_t items, double flops_per_im
     const float* image = source.in_place ? source.original(n) : buffer;
     // Image n + 1 is fetched into L2 while image n's items run, an equal share of its lines before
     // each item: padding it then reads cache, not memory (a stride-2 input gradient, 16 → 32
-    // channels at 28x28, batch 128, 1 thread: 139 → 148 GFLOP/s, medians of 32 calls).
+    // channels at 28x28, batch 128, 1 thread: 139 → 148 GFLOP/s, medians of 16 runs).
     const std::int64_t floats = source.planes * source.H * source.W;
     for (std::int64_t item = 0; item < items; ++item) {
       if (n + 1 < N) prefetch_share(source.original(n + 1), floats, item, items);
