@@ -203,7 +203,8 @@ void whole_group(const RowWinograd& d, const Plan& plan, const float* u, const f
   const std::int64_t blocks = plan.position_blocks * plan.output_blocks;
   for (std::int64_t p = 0; p < plan.position_blocks; ++p)
     for (std::int64_t b = 0; b < plan.output_blocks; ++b) {
-      prefetch_share(in + next_first * d.inputs * plane, next_floats, p * plan.output_blocks + b, blocks);
+      if (next_floats > 0)
+        prefetch_share(in + next_first * d.inputs * plane, next_floats, p * plan.output_blocks + b, blocks);
       compute_block(d, plan, v, u, b, p, y);
     }
   for (std::int64_t j = 0; j < images; ++j)
