@@ -7,7 +7,6 @@
 #include "engine/autograd.hpp"
 #include "engine/gradient_rules.hpp"
 #include "engine/kernels/dispatch.hpp"
-#include "engine/ops/activation.hpp"
 #include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
 #include "engine/ops/reduction.hpp"
@@ -197,27 +196,39 @@ Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta
 
 // Eval: running statistics, constant in x, so y is affine in x, gamma and beta:
 //   dx = g gamma invstd,  dgamma = Σ g (x - mean) invstd,  dbeta = Σ g
-Tensor batch_norm_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                       const Tensor& running_mean, const Tensor& running_var,
-                       const BatchNormOptions& options) {
+// Throws unless eval mode has its running statistics.
+void require_running_statistics(const Tensor& running_mean, const Tensor& running_var) {
   if (!running_mean.defined() || !running_var.defined()) {
     throw Error(std::string("batch_norm: eval mode normalises with running_mean and running_var, "
                             "but ") + (running_mean.defined() ? "running_var" : "running_mean") +
                 " is undefined");
   }
+}
+
+// The eval-mode VJP for output gradient g: {dx, dgamma, dbeta} (differentiable ops)
+//   dx = g γ invstd,   dγ = Σ g (x − μ) invstd,   dβ = Σ g
+Grads eval_backward(const ChannelLayout& layout, const Tensor& x, const Tensor& gamma, const Tensor& frozen_mean,
+                    const Tensor& invstd_c, const Tensor& g, const BackwardContext& ctx) {
+  const Tensor invstd = invstd_c.reshape(layout.per_channel);
+  Grads grads(3);
+  if (ctx.needs_input_grad(0))
+    grads[0] = g * (gamma.defined() ? gamma.reshape(layout.per_channel) * invstd : invstd);
+  if (ctx.needs_input_grad(1))
+    grads[1] = sum(g * ((x - frozen_mean.reshape(layout.per_channel)) * invstd), layout.axes);
+  if (ctx.needs_input_grad(2)) grads[2] = sum(g, layout.axes);
+  return grads;
+}
+
+Tensor batch_norm_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& running_mean, const Tensor& running_var,
+                       const BatchNormOptions& options) {
+  require_running_statistics(running_mean, running_var);
   const ChannelLayout layout = channel_layout(x);
   const Tensor frozen_mean = running_mean.clone();
   const Affine affine = affine_of(frozen_mean, running_var, gamma, beta, options.eps);
   return record("batch_norm", apply_affine(x, layout, affine), {x, gamma, beta},
-                [x, gamma, layout, frozen_mean, invstd_c = affine.invstd](const Tensor& g, const BackwardContext& ctx) -> Grads {
-    const Tensor invstd = invstd_c.reshape(layout.per_channel);
-    Grads grads(3);
-    if (ctx.needs_input_grad(0))
-      grads[0] = g * (gamma.defined() ? gamma.reshape(layout.per_channel) * invstd : invstd);
-    if (ctx.needs_input_grad(1))
-      grads[1] = sum(g * ((x - frozen_mean.reshape(layout.per_channel)) * invstd), layout.axes);
-    if (ctx.needs_input_grad(2)) grads[2] = sum(g, layout.axes);
-    return grads;
+                [x, gamma, layout, frozen_mean, invstd = affine.invstd](const Tensor& g, const BackwardContext& ctx) {
+    return eval_backward(layout, x, gamma, frozen_mean, invstd, g, ctx);
   });
 }
 
@@ -267,6 +278,44 @@ Tensor batch_norm_relu_train(const Tensor& x, const Tensor& gamma, const Tensor&
   }, RecordOptions::saving_output());
 }
 
+// relu(batch_norm(x) + residual) with running statistics: one pass forward (the training op's kernel
+// with the running statistics' affine); backward, the gate [y > 0] (a rule's value at the recomputed
+// ReLU input when a GradientRules override of ReLU is active), then batch_norm_eval's VJP.
+Tensor batch_norm_relu_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
+                            const Tensor& running_var, const BatchNormOptions& options, const Tensor& residual) {
+  require_running_statistics(running_mean, running_var);
+  const ChannelLayout layout = channel_layout(x);
+  const Tensor frozen_mean = running_mean.clone();
+  const Affine affine = affine_of(frozen_mean, running_var, gamma, beta, options.eps);
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  visit_floating(x.dtype(), "batch_norm_relu", [&]<class T>() {
+    kernels::batch_norm_apply_relu(layout.geometry, x.data<T>(), affine.scale.data<T>(), affine.shift.data<T>(),
+                                   residual.defined() ? residual.data<T>() : nullptr, y.data<T>());
+  });
+  return record("batch_norm_relu", std::move(y), {x, gamma, beta, residual},
+                [x, gamma, residual, layout, frozen_mean, affine](const Tensor& g, const BackwardContext& ctx) -> Grads {
+    const GradientRule* rule = relu_rule();
+    Tensor gated;
+    if (rule) {
+      Tensor pre;
+      {
+        NoGradGuard no_grad;
+        pre = apply_affine(x, layout, affine);
+        if (residual.defined()) pre = pre + residual;
+      }
+      gated = (*rule)(RuleContext{Nonlinearity::Relu, pre, ctx.output(), g});
+    } else if (GradMode::enabled()) {
+      gated = g * step(ctx.output());  // the gate is a constant: its derivative is 0
+    } else {
+      gated = detail::binary_map("batch_norm_relu", g, ctx.output(),
+                                 [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); });
+    }
+    Grads grads = eval_backward(layout, x, gamma, frozen_mean, affine.invstd, gated, ctx);
+    grads.push_back(residual.defined() && ctx.needs_input_grad(3) ? gated : Tensor());
+    return grads;
+  }, RecordOptions::saving_output());
+}
+
 }  // namespace
 
 // x: [N,C,H,W] or [N,C]; gamma, beta, running_mean, running_var: [C] -> x's shape
@@ -289,8 +338,7 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                        residual.shape().str());
   }
   if (options.training) return batch_norm_relu_train(x, gamma, beta, running_mean, running_var, options, residual);
-  const Tensor y = batch_norm_eval(x, gamma, beta, running_mean, running_var, options);
-  return relu(residual.defined() ? y + residual : y);
+  return batch_norm_relu_eval(x, gamma, beta, running_mean, running_var, options, residual);
 }
 
 }  // namespace attrax

@@ -23,7 +23,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
 // batch norm's two passes (recomputing it from x when there is no residual), so neither batch norm's
 // output nor the gated gradient is stored: two to five fewer passes over the activation than the
 // composition. Values and gradients of every order are the composition's; a GradientRules override
-// of ReLU applies here as at a separate relu (with the recomputed input). Eval mode composes the ops.
+// of ReLU applies here as at a separate relu (with the recomputed input). In eval mode one pass
+// writes y from x and the running statistics, and the backward pass gates g by [y > 0].
 Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor running_mean,
                        Tensor running_var, const BatchNormOptions& options = {}, const Tensor& residual = {});
 

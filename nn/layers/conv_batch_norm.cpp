@@ -42,9 +42,11 @@ std::pair<Tensor, Tensor> fold_constants(const Conv2d& conv, const BatchNorm2d& 
   return {scale, shift};
 }
 
-// Whether bn(x) then act is batch_norm_relu's pattern (see the header).
+// Whether bn(x) then act is batch_norm_relu's pattern (see the header): a ReLU, no hooks, and in
+// eval mode the running statistics.
 bool fusable(const BatchNorm2d& bn, const Activation& act) {
-  return bn.is_training() && act.spec().kind == ActivationSpec::Kind::Relu && !bn.has_forward_hook() &&
+  const bool statistics = bn.is_training() || (bn.running_mean.defined() && bn.running_var.defined());
+  return statistics && act.spec().kind == ActivationSpec::Kind::Relu && !bn.has_forward_hook() &&
          !act.has_forward_hook();
 }
 
@@ -99,11 +101,11 @@ Tensor batch_norm_activation(BatchNorm2d& bn, Activation& act, const Tensor& x, 
 
 Tensor conv_batch_norm_activation(Conv2d& conv, BatchNorm2d& bn, Activation& act, const Tensor& x,
                                   const Tensor& residual) {
-  if (fusable(bn, act)) return bn.forward_relu(conv(x), residual);
   if (foldable(conv, bn) && relu_foldable(act)) {
     const auto [scale, shift] = fold(conv, bn);
     return conv2d_scaled_relu(x, conv.weight, scale, shift, conv.options(), residual);
   }
+  if (fusable(bn, act)) return bn.forward_relu(conv(x), residual);
   const Tensor y = conv_batch_norm(conv, bn, x);
   return act(residual.defined() ? y + residual : y);
 }

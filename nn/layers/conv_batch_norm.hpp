@@ -18,8 +18,8 @@ namespace attrax::nn {
 // forward hook (a hook must see its module's own output); the two modules in turn otherwise.
 Tensor conv_batch_norm(Conv2d& conv, BatchNorm2d& bn, const Tensor& x);
 
-// act(bn(x) + residual) (residual may be undefined: act(bn(x))). A training-mode bn followed by a
-// ReLU, neither with a forward hook, is the engine's one op batch_norm_relu (one pass forward, the
+// act(bn(x) + residual) (residual may be undefined: act(bn(x))). A bn followed by a ReLU, neither
+// with a forward hook, is the engine's one op batch_norm_relu (one pass forward; in training the
 // ReLU's gate inside batch norm's backward); otherwise the modules in turn.
 Tensor batch_norm_activation(BatchNorm2d& bn, Activation& act, const Tensor& x, const Tensor& residual = {});
 

@@ -1,6 +1,7 @@
 // batch_norm_relu, the fused relu(batch_norm(x) + residual): the same values, running statistics and
 // gradients of both orders as the composition it replaces (float32 through the fast kernels, float64
-// through the reference ones), gradient rules applied at its ReLU, eval mode, bad input.
+// through the reference ones), in training and eval mode, gradient rules applied at its ReLU, bad
+// input.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -93,6 +94,16 @@ TEST_CASE("batch_norm_relu gradients of both orders") {
                   options);
 }
 
+TEST_CASE("batch_norm_relu gradients of both orders in eval mode") {
+  const GradcheckOptions options{.skip_kinks = true};
+  const Tensor running_mean = random_normal({3}, 20), running_var = random_uniform({3}, 0.5, 2.0, 21);
+  const BatchNormOptions eval{.training = false};
+  check_gradients([&](const Inputs& in) {
+    return batch_norm_relu(in[0], in[1], in[2], running_mean, running_var, eval, in[3]);
+  }, {random_normal({2, 3, 2, 3}, 22), random_normal({3}, 23), random_normal({3}, 24), random_normal({2, 3, 2, 3}, 25)},
+                  options);
+}
+
 TEST_CASE("batch_norm_relu's second-order gradients in float32 equal the composition's") {
   // d/dgamma of |dL/dx|², with dL/dx recorded (create_graph): the recorded VJP of the fused op
   const auto second_order = [](bool fused) {
@@ -116,12 +127,14 @@ TEST_CASE("a gradient rule for ReLU applies at batch_norm_relu's ReLU") {
     return relu(c.grad_output) * step(c.input);  // guided backprop: positive gradients, positive inputs
   });
   for (const DType dtype : {DType::Float32, DType::Float64})
-    for (const bool with_residual : {false, true}) {
-      CAPTURE(with_residual);
-      GradientRuleScope scope(guided);
-      check_same_step(run(true, dtype, with_residual), run(false, dtype, with_residual),
-                      dtype == DType::Float32 ? 1e-6 : 1e-12);
-    }
+    for (const bool with_residual : {false, true})
+      for (const bool training : {true, false}) {
+        CAPTURE(with_residual);
+        CAPTURE(training);
+        GradientRuleScope scope(guided);
+        check_same_step(run(true, dtype, with_residual, training), run(false, dtype, with_residual, training),
+                        dtype == DType::Float32 ? 1e-6 : 1e-12);
+      }
   // the rule changes the gradient: the check above compares guided gradients, not plain ones
   Step guided_step;
   {
