@@ -4,11 +4,11 @@
 #include <string>
 
 #include "engine/autograd.hpp"
-#include "engine/gradient_rules.hpp"
 #include "engine/kernels/dispatch.hpp"
 #include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
 #include "engine/ops/reduction.hpp"
+#include "engine/ops/relu_gradient.hpp"
 
 namespace attrax {
 
@@ -304,22 +304,9 @@ Tensor conv2d_scaled_relu(const Tensor& x, const Tensor& w, const Tensor& scale,
   Tensor y = scaled_forward(op, x, w, scale, bias, options, residual, true);
   return record(op, y, {x, w, scale, bias, residual},
                 [x, w, scale, bias, options, residual](const Tensor& g, const BackwardContext& ctx) -> Grads {
-    const GradientRules* rules = active_gradient_rules();
-    const GradientRule* rule = rules ? rules->find(Nonlinearity::Relu) : nullptr;
-    Tensor gated;
-    if (rule) {
-      Tensor pre;
-      {
-        NoGradGuard no_grad;
-        pre = scaled_forward("conv2d_scaled_relu", x, w, scale, bias, options, residual, false);
-      }
-      gated = (*rule)(RuleContext{Nonlinearity::Relu, pre, ctx.output(), g});
-    } else if (GradMode::enabled()) {
-      gated = g * step(ctx.output());  // the gate is a constant: its derivative is 0
-    } else {
-      gated = detail::binary_map("conv2d_scaled_relu", g, ctx.output(),
-                                 [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); });
-    }
+    const Tensor gated = detail::relu_input_gradient("conv2d_scaled_relu", g, ctx.output(), [&] {
+      return scaled_forward("conv2d_scaled_relu", x, w, scale, bias, options, residual, false);
+    });
     Grads grads = scaled_grads(x, w, scale, options, gated, ctx);
     grads.push_back(residual.defined() && ctx.needs_input_grad(4) ? gated : Tensor());
     return grads;

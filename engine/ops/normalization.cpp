@@ -10,6 +10,7 @@
 #include "engine/ops/elementwise.hpp"
 #include "engine/ops/helpers.hpp"
 #include "engine/ops/reduction.hpp"
+#include "engine/ops/relu_gradient.hpp"
 
 namespace attrax {
 
@@ -294,22 +295,10 @@ Tensor batch_norm_relu_eval(const Tensor& x, const Tensor& gamma, const Tensor& 
   });
   return record("batch_norm_relu", std::move(y), {x, gamma, beta, residual},
                 [x, gamma, residual, layout, frozen_mean, affine](const Tensor& g, const BackwardContext& ctx) -> Grads {
-    const GradientRule* rule = relu_rule();
-    Tensor gated;
-    if (rule) {
-      Tensor pre;
-      {
-        NoGradGuard no_grad;
-        pre = apply_affine(x, layout, affine);
-        if (residual.defined()) pre = pre + residual;
-      }
-      gated = (*rule)(RuleContext{Nonlinearity::Relu, pre, ctx.output(), g});
-    } else if (GradMode::enabled()) {
-      gated = g * step(ctx.output());  // the gate is a constant: its derivative is 0
-    } else {
-      gated = detail::binary_map("batch_norm_relu", g, ctx.output(),
-                                 [](auto gv, auto yv) { return yv > 0 ? gv : decltype(gv)(0); });
-    }
+    const Tensor gated = detail::relu_input_gradient("batch_norm_relu", g, ctx.output(), [&] {
+      const Tensor pre = apply_affine(x, layout, affine);
+      return residual.defined() ? pre + residual : pre;
+    });
     Grads grads = eval_backward(layout, x, gamma, frozen_mean, affine.invstd, gated, ctx);
     grads.push_back(residual.defined() && ctx.needs_input_grad(3) ? gated : Tensor());
     return grads;
